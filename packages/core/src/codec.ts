@@ -1,0 +1,55 @@
+import { CodecError } from './errors.js';
+
+/** Turns bodies into bytes and back. `contentType` travels in the `content-type` header. */
+export interface Codec<T = unknown> {
+  readonly contentType: string;
+  encode(body: T): Uint8Array;
+  decode(bytes: Uint8Array): T;
+}
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder('utf-8', { fatal: true });
+
+/** The default codec: UTF-8 JSON. */
+export const jsonCodec: Codec<unknown> = {
+  contentType: 'application/json',
+  encode(body) {
+    const text = JSON.stringify(body);
+    if (text === undefined) {
+      throw new CodecError('ENCODE_FAILED', `JSON cannot encode a body of type ${typeof body}`);
+    }
+    return textEncoder.encode(text);
+  },
+  decode(bytes) {
+    try {
+      return JSON.parse(textDecoder.decode(bytes)) as unknown;
+    } catch (cause) {
+      throw new CodecError('DECODE_FAILED', 'body is not valid UTF-8 JSON', cause);
+    }
+  },
+};
+
+/** Raw bytes, passed through untouched. Bodies are `Uint8Array` (a Node `Buffer` is one too). */
+export const bytesCodec: Codec<Uint8Array> = {
+  contentType: 'application/octet-stream',
+  encode(body) {
+    if (!(body instanceof Uint8Array)) {
+      throw new CodecError('ENCODE_FAILED', 'the bytes codec takes a Uint8Array or Buffer body');
+    }
+    return body;
+  },
+  decode(bytes) {
+    return bytes;
+  },
+};
+
+/** Runs a codec step and turns any failure into a `CodecError` with the given code. */
+export function runCodec<R>(code: 'DECODE_FAILED' | 'ENCODE_FAILED', step: () => R): R {
+  try {
+    return step();
+  } catch (error) {
+    if (error instanceof CodecError) throw error;
+    const verb = code === 'ENCODE_FAILED' ? 'encode' : 'decode';
+    throw new CodecError(code, `codec failed to ${verb} the body: ${String(error)}`, error);
+  }
+}

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+const positiveInt = z.number().int().positive();
+
+export const memoryConfigSchema = z.strictObject({
+  backend: z.literal('memory'),
+  /** Most messages one queue holds before `send` waits (backpressure). Unbounded when absent. */
+  capacity: positiveInt.optional(),
+});
+
+export const rabbitmqConfigSchema = z.strictObject({
+  backend: z.literal('rabbitmq'),
+  /** `amqp://user:pass@host:port/vhost` or `amqps://…`. */
+  url: z.string().regex(/^amqps?:\/\//, 'must start with amqp:// or amqps://'),
+  /** `quorum` queues replicate; `classic` queues are what RabbitMQ has always had. */
+  queueType: z.enum(['quorum', 'classic']).optional(),
+  /** Heartbeat interval in seconds; a frozen broker is noticed after about twice this. */
+  heartbeatSeconds: positiveInt.optional(),
+  /** Most unconfirmed publishes in flight on the confirm channel. */
+  publishWindow: positiveInt.optional(),
+  /** TLS options passed to amqplib for `amqps://` (ca, cert, key, passphrase, servername). */
+  tls: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const kafkaConfigSchema = z.strictObject({
+  backend: z.literal('kafka'),
+  /** `host:port` of one or more brokers. */
+  brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port')).min(1),
+  clientId: z.string().min(1).optional(),
+  /** Partitions of topics that anymq creates. */
+  partitions: positiveInt.optional(),
+  /** Replication factor of topics that anymq creates. */
+  replicationFactor: positiveInt.optional(),
+  compression: z.enum(['none', 'gzip']).optional(),
+  ssl: z.union([z.boolean(), z.record(z.string(), z.unknown())]).optional(),
+  sasl: z
+    .strictObject({
+      mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+      username: z.string(),
+      password: z.string(),
+    })
+    .optional(),
+});
+
+export const zeromqConfigSchema = z.strictObject({
+  backend: z.literal('zeromq'),
+  /** `tcp://host:port` or `ipc://path` of the proxy (brokered) or of the sockets (direct). */
+  address: z.string().regex(/^(tcp|ipc):\/\//, 'must start with tcp:// or ipc://'),
+  /** `brokered` (acks, redelivery, groups via the proxy) or `direct` (raw sockets, at-most-once). */
+  mode: z.enum(['brokered', 'direct']).optional(),
+  /** Send and receive high-water mark, in messages. */
+  highWaterMark: positiveInt.optional(),
+});
+
+/** One schema for every backend: a discriminated union on `backend`. */
+export const configSchema = z.discriminatedUnion('backend', [
+  memoryConfigSchema,
+  rabbitmqConfigSchema,
+  kafkaConfigSchema,
+  zeromqConfigSchema,
+]);
+
+export type AnymqConfig = z.infer<typeof configSchema>;
+export type Backend = AnymqConfig['backend'];
+export type BackendConfig<B extends Backend> = Extract<AnymqConfig, { backend: B }>;
+
+export const backends = configSchema.options.map((option) => option.shape.backend.value);
+
+/** The schema of one backend, for its option names and types. */
+export function backendSchema(backend: Backend) {
+  const schema = configSchema.options.find((option) => option.shape.backend.value === backend);
+  if (!schema) throw new Error(`unreachable: no schema for backend ${backend}`);
+  return schema;
+}

@@ -1,0 +1,305 @@
+import { type Codec, runCodec } from './codec.js';
+import {
+  AnymqError,
+  ClosedError,
+  ConfigError,
+  HandlerTimeoutError,
+  toError,
+} from './errors.js';
+import { Headers } from './headers.js';
+import { type IdempotencyStore, MemoryIdempotencyStore } from './idempotency-store.js';
+import type { Message } from './message.js';
+import { assertName } from './names.js';
+import type { Observer } from './observer.js';
+import { type RetryOptions, type RetryPolicy, retryPolicy } from './retry-policy.js';
+import { type StandardSchemaV1, validateBody } from './schema.js';
+import type { Delivery, Subscription, Transport } from './transport.js';
+
+export interface ConsumerOptions {
+  /** Consumer group: every group gets every message; members of one group share them. */
+  group: string;
+  /** Handlers running at once; also the prefetch. Default 1. */
+  concurrency?: number;
+  retry?: RetryOptions;
+  /** Where messages go after the last attempt. Default `<queue>.dlq`. */
+  deadLetter?: { queue?: string };
+  /** Skip messages whose id this group already processed. `true` uses a bounded in-memory store. */
+  idempotency?: boolean | { store: IdempotencyStore };
+  /** Where a group that does not exist yet starts, where the transport can replay. Default `earliest`. */
+  startFrom?: 'earliest' | 'latest';
+  /** A handler running longer fails with `HandlerTimeoutError` (and is retried). Default: none. */
+  handlerTimeoutMs?: number;
+  /** How long `close()` waits for running handlers before handing their messages back. Default 30 s. */
+  drainTimeoutMs?: number;
+}
+
+export type Handler<T> = (message: Message<T>) => void | Promise<void>;
+
+export interface Consumer<T> {
+  /**
+   * Subscribes and calls `handler` for each message; resolves once subscribed. A handler that
+   * resolves acks; one that throws is retried with backoff, then dead-lettered. Aborting `signal`
+   * stops intake: messages not yet started go back to the group.
+   */
+  run(handler: Handler<T>, options?: { signal?: AbortSignal }): Promise<void>;
+  /** Stops intake, aborts handlers' signals, waits for running handlers (bounded). Idempotent. */
+  close(): Promise<void>;
+  /** Handlers running now. */
+  readonly inFlight: number;
+}
+
+export interface ConsumerContext<T> {
+  readonly transport: Transport;
+  readonly queue: string;
+  readonly codec: Codec<T>;
+  readonly schema: StandardSchemaV1 | undefined;
+  readonly observer: Observer | undefined;
+  readonly onClosed: (consumer: QueueConsumer<T>) => void;
+}
+
+const defaultIdempotencyStore = new MemoryIdempotencyStore();
+
+export class QueueConsumer<T> implements Consumer<T> {
+  readonly #context: ConsumerContext<T>;
+  readonly #group: string;
+  readonly #concurrency: number;
+  readonly #policy: RetryPolicy;
+  readonly #deadLetterQueue: string;
+  readonly #store: IdempotencyStore | undefined;
+  readonly #startFrom: 'earliest' | 'latest';
+  readonly #handlerTimeoutMs: number | undefined;
+  readonly #drainTimeoutMs: number;
+  readonly #closing = new AbortController();
+  /** Each message being handled, with the function that hands it back if the drain times out. */
+  readonly #running = new Map<Promise<void>, () => Promise<void>>();
+  #handler: Handler<T> | undefined;
+  #subscription: Subscription | undefined;
+  #intakeStopped = false;
+  #closed: Promise<void> | undefined;
+  /** Set once close() has finished: settling a message is then an error. */
+  #finished = false;
+
+  constructor(context: ConsumerContext<T>, options: ConsumerOptions) {
+    assertName('group', options?.group);
+    const concurrency = options.concurrency ?? 1;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new ConfigError('consumer option "concurrency" must be a whole number of at least 1.', {
+        field: 'concurrency',
+      });
+    }
+    this.#context = context;
+    this.#group = options.group;
+    this.#concurrency = concurrency;
+    this.#policy = retryPolicy(options.retry);
+    this.#deadLetterQueue = options.deadLetter?.queue ?? `${context.queue}.dlq`;
+    assertName('queue', this.#deadLetterQueue);
+    const idempotency = options.idempotency;
+    this.#store = idempotency === true ? defaultIdempotencyStore : idempotency ? idempotency.store : undefined;
+    this.#startFrom = options.startFrom ?? 'earliest';
+    this.#handlerTimeoutMs = options.handlerTimeoutMs;
+    this.#drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
+  }
+
+  get inFlight(): number {
+    return this.#running.size;
+  }
+
+  async run(handler: Handler<T>, options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.#closed) throw new ClosedError(this.#describe('is closed; create a new consumer to run again.'));
+    if (this.#handler) throw new AnymqError('HANDLER_FAILED', this.#describe('is already running; run() is called once per consumer.'));
+    if (typeof handler !== 'function') {
+      throw new ConfigError('consumer.run(handler) takes a function.', { field: 'handler' });
+    }
+    this.#handler = handler;
+    const subscription = await this.#context.transport.subscribe(
+      this.#context.queue,
+      { group: this.#group, prefetch: this.#concurrency, startFrom: this.#startFrom },
+      (delivery) => this.#onDelivery(delivery),
+    );
+    this.#subscription = subscription;
+    const { signal } = options;
+    if (signal?.aborted) await this.#stopIntake();
+    else signal?.addEventListener('abort', () => void this.#stopIntake(), { once: true });
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= this.#shutdown();
+    return this.#closed;
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#closing.abort(new ClosedError(this.#describe('is closing.')));
+    await this.#stopIntake();
+    if (this.#running.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, this.#drainTimeoutMs);
+      });
+      await Promise.race([Promise.allSettled([...this.#running.keys()]), timedOut]);
+      clearTimeout(timer);
+      // Handlers still running after the drain timeout: their messages go back to the group.
+      await Promise.all([...this.#running.values()].map((handBack) => handBack()));
+    }
+    this.#finished = true;
+    this.#context.onClosed(this);
+  }
+
+  async #stopIntake(): Promise<void> {
+    if (this.#intakeStopped) return;
+    this.#intakeStopped = true;
+    await this.#subscription?.close();
+  }
+
+  #onDelivery(delivery: Delivery): void {
+    if (this.#intakeStopped || !this.#handler) {
+      void delivery.release().catch((error: unknown) => this.#reportSettleError(error));
+      return;
+    }
+    let settled: Promise<void> | undefined;
+    const settle = (outcome: () => Promise<void>): Promise<void> => {
+      settled ??= outcome().catch((error: unknown) => this.#reportSettleError(error));
+      return settled;
+    };
+    const processing = this.#process(delivery, this.#handler, settle);
+    this.#running.set(processing, () => settle(() => delivery.release()));
+    void processing.finally(() => this.#running.delete(processing));
+  }
+
+  async #process(
+    delivery: Delivery,
+    handler: Handler<T>,
+    settle: (outcome: () => Promise<void>) => Promise<void>,
+  ): Promise<void> {
+    const { queue, observer } = this.#context;
+    const fail = (error: Error, signal: AbortSignal) =>
+      settle(() => (signal.aborted && this.#closing.signal.aborted ? delivery.release() : this.#failed(delivery, error)));
+
+    let body: T;
+    try {
+      body = runCodec('DECODE_FAILED', () => this.#context.codec.decode(delivery.body));
+      if (this.#context.schema) await validateBody(this.#context.schema, queue, body);
+    } catch (error) {
+      // Undecodable or schema-invalid: no retry can fix it.
+      await settle(() => this.#deadLetter(delivery, toError(error)));
+      return;
+    }
+    if (this.#store && (await this.#store.has(this.#scope(), delivery.id))) {
+      await settle(() => delivery.ack());
+      observer?.onDuplicate?.({ queue, group: this.#group, id: delivery.id });
+      return;
+    }
+
+    const deadline = this.#handlerTimeoutMs === undefined ? undefined : new AbortController();
+    const signal = deadline ? AbortSignal.any([this.#closing.signal, deadline.signal]) : this.#closing.signal;
+    const ack = () => settle(() => this.#acked(delivery, started));
+    const message: Message<T> = {
+      id: delivery.id,
+      body,
+      key: delivery.key,
+      headers: delivery.headers,
+      timestamp: delivery.timestamp,
+      attempt: delivery.attempt,
+      queue,
+      group: this.#group,
+      signal,
+      ack: () => (this.#finished ? this.#rejectClosed() : ack()),
+      nack: (error?: unknown) =>
+        this.#finished
+          ? this.#rejectClosed()
+          : fail(toError(error ?? new Error('nacked by the handler')), signal),
+    };
+    const started = performance.now();
+    try {
+      await (deadline ? this.#withDeadline(() => handler(message), deadline) : handler(message));
+      await ack();
+    } catch (error) {
+      await fail(toError(error), signal);
+    }
+  }
+
+  /** Runs the handler; past `handlerTimeoutMs` it fails with `HandlerTimeoutError` and its signal aborts. */
+  async #withDeadline(run: () => void | Promise<void>, deadline: AbortController): Promise<void> {
+    const timeoutMs = this.#handlerTimeoutMs ?? 0;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new HandlerTimeoutError(timeoutMs);
+        reject(error);
+        deadline.abort(error);
+      }, timeoutMs);
+    });
+    try {
+      await Promise.race([run(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #acked(delivery: Delivery, started: number): Promise<void> {
+    if (this.#store) await this.#store.add(this.#scope(), delivery.id);
+    await delivery.ack();
+    const onAcked = this.#context.observer?.onAcked;
+    if (onAcked) {
+      onAcked({
+        queue: this.#context.queue,
+        group: this.#group,
+        id: delivery.id,
+        attempt: delivery.attempt,
+        handlerMs: performance.now() - started,
+      });
+    }
+  }
+
+  async #failed(delivery: Delivery, error: Error): Promise<void> {
+    if (!this.#policy.shouldRetry(error, delivery.attempt)) return this.#deadLetter(delivery, error);
+    const delayMs = this.#policy.delayMs(delivery.attempt);
+    await delivery.retry(delayMs);
+    this.#context.observer?.onRetried?.({
+      queue: this.#context.queue,
+      group: this.#group,
+      id: delivery.id,
+      attempt: delivery.attempt,
+      delayMs,
+      error,
+    });
+  }
+
+  async #deadLetter(delivery: Delivery, error: Error): Promise<void> {
+    const code = error instanceof AnymqError ? error.code : error.name;
+    await delivery.deadLetter(this.#deadLetterQueue, {
+      [Headers.error]: error.message.slice(0, 1000),
+      [Headers.errorCode]: code,
+      [Headers.attempts]: String(delivery.attempt),
+      [Headers.originQueue]: this.#context.queue,
+      [Headers.originGroup]: this.#group,
+      [Headers.deadLetteredAt]: String(Date.now()),
+    });
+    this.#context.observer?.onDeadLettered?.({
+      queue: this.#context.queue,
+      group: this.#group,
+      id: delivery.id,
+      attempt: delivery.attempt,
+      error,
+    });
+  }
+
+  #reportSettleError(error: unknown): void {
+    // The broker did not take the ack or nack (for example the connection dropped): the message
+    // stays unacknowledged there and is redelivered, so nothing is lost. Report it, do not throw.
+    this.#context.observer?.onError?.({ queue: this.#context.queue, group: this.#group, error: toError(error) });
+  }
+
+  #rejectClosed(): Promise<never> {
+    return Promise.reject(
+      new ClosedError(this.#describe('is closed: ack() and nack() are only valid while it runs; the message is redelivered if it was not settled.')),
+    );
+  }
+
+  #scope(): string {
+    return `${this.#context.queue}/${this.#group}`;
+  }
+
+  #describe(what: string): string {
+    return `consumer of group "${this.#group}" on queue "${this.#context.queue}" ${what}`;
+  }
+}

@@ -1,0 +1,108 @@
+/** Stable, machine-readable error codes. Match on `error.code`, not on the message text. */
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'ADAPTER_NOT_INSTALLED'
+  | 'VALIDATION_FAILED'
+  | 'DECODE_FAILED'
+  | 'ENCODE_FAILED'
+  | 'CONNECTION_FAILED'
+  | 'PUBLISH_FAILED'
+  | 'CLOSED'
+  | 'HANDLER_FAILED'
+  | 'HANDLER_TIMEOUT';
+
+/** Base of every error anymq throws: a `code`, a message that says what to do, and the cause. */
+export class AnymqError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** The configuration is wrong. `field` names the offending key (a dotted path), when there is one. */
+export class ConfigError extends AnymqError {
+  readonly field: string | undefined;
+
+  constructor(
+    message: string,
+    options?: { field?: string; cause?: unknown; code?: 'CONFIG_INVALID' | 'ADAPTER_NOT_INSTALLED' },
+  ) {
+    super(options?.code ?? 'CONFIG_INVALID', message, options);
+    this.field = options?.field;
+  }
+}
+
+/** A message body does not match the queue's schema. Nothing was sent. */
+export class ValidationError extends AnymqError {
+  readonly queue: string;
+  readonly issues: readonly { path: string; message: string }[];
+
+  constructor(queue: string, issues: readonly { path: string; message: string }[], cause?: unknown) {
+    const list = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+    super('VALIDATION_FAILED', `message for queue "${queue}" does not match its schema: ${list}`, {
+      cause,
+    });
+    this.queue = queue;
+    this.issues = issues;
+  }
+}
+
+/** A body could not be encoded (send) or decoded (receive) by the queue's codec. */
+export class CodecError extends AnymqError {
+  constructor(code: 'DECODE_FAILED' | 'ENCODE_FAILED', message: string, cause?: unknown) {
+    super(code, message, { cause });
+  }
+}
+
+/** The broker could not be reached, or the connection was lost and not restored in time. */
+export class ConnectionError extends AnymqError {
+  constructor(message: string, cause?: unknown) {
+    super('CONNECTION_FAILED', message, { cause });
+  }
+}
+
+/** The broker refused or did not confirm a message. The message may not have been stored. */
+export class PublishError extends AnymqError {
+  constructor(message: string, cause?: unknown) {
+    super('PUBLISH_FAILED', message, { cause });
+  }
+}
+
+/** An operation on a producer, consumer or client that has been closed. */
+export class ClosedError extends AnymqError {
+  constructor(message: string) {
+    super('CLOSED', message);
+  }
+}
+
+/** A handler ran longer than the consumer's `handlerTimeoutMs`; the message is retried. */
+export class HandlerTimeoutError extends AnymqError {
+  constructor(timeoutMs: number) {
+    super('HANDLER_TIMEOUT', `handler did not settle within ${timeoutMs} ms (handlerTimeoutMs)`);
+  }
+}
+
+/** Wraps a non-Error value thrown by a handler, so that its error headers are always readable. */
+export class HandlerError extends AnymqError {
+  constructor(thrown: unknown) {
+    super('HANDLER_FAILED', `handler threw a non-Error value: ${describeThrown(thrown)}`, {
+      cause: thrown,
+    });
+  }
+}
+
+function describeThrown(value: unknown): string {
+  try {
+    return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  } catch {
+    return String(value);
+  }
+}
+
+/** Turns anything a handler may throw into an Error. */
+export function toError(thrown: unknown): Error {
+  return thrown instanceof Error ? thrown : new HandlerError(thrown);
+}

@@ -1,0 +1,31 @@
+/**
+ * Header names anymq writes and reads. They are stable and documented so that a plain amqplib or
+ * kafkajs program can read what anymq wrote, and the other way round. All values are strings.
+ */
+export const Headers = {
+  /** The message id, used for idempotent consumption. */
+  id: 'x-anymq-id',
+  /** Milliseconds since the epoch at which the producer sent the message. */
+  timestamp: 'x-anymq-timestamp',
+  /** The partition or ordering key, for brokers that have no native key. */
+  key: 'x-anymq-key',
+  /** How many delivery attempts came before this one (0 on the first delivery). */
+  retries: 'x-anymq-retries',
+  /** On a dead-lettered message: the last error's message. */
+  error: 'x-anymq-error',
+  /** On a dead-lettered message: the last error's `code` or class name. */
+  errorCode: 'x-anymq-error-code',
+  /** On a dead-lettered message: how many attempts were made. */
+  attempts: 'x-anymq-attempts',
+  /** On a dead-lettered message: the queue it came from. */
+  originQueue: 'x-anymq-origin-queue',
+  /** On a dead-lettered message: the consumer group that gave up on it. */
+  originGroup: 'x-anymq-origin-group',
+  /** On a dead-lettered message: milliseconds since the epoch when it was dead-lettered. */
+  deadLetteredAt: 'x-anymq-dead-lettered-at',
+  /** The codec's content type, e.g. `application/json`. */
+  contentType: 'content-type',
+} as const;
+
+/** Prefix of the headers anymq owns; user headers must not use it. */
+export const RESERVED_HEADER_PREFIX = 'x-anymq-';

@@ -1,0 +1,35 @@
+/** A message as a handler sees it. */
+export interface Message<T> {
+  readonly id: string;
+  readonly body: T;
+  readonly key: string | undefined;
+  /** User headers plus anymq's own (`x-anymq-*`, `content-type`). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Milliseconds since the epoch at which the producer sent it. */
+  readonly timestamp: number;
+  /** 1 on the first delivery, 2 on the first retry, and so on. */
+  readonly attempt: number;
+  readonly queue: string;
+  readonly group: string;
+  /** Aborts when the consumer closes, so a long handler can stop early; it is then redelivered. */
+  readonly signal: AbortSignal;
+  /** Acknowledge now, before the handler returns. Rejects with `ClosedError` once the consumer closed. */
+  ack(): Promise<void>;
+  /** Fail now: retry or dead-letter per the consumer's policy. Rejects with `ClosedError` once closed. */
+  nack(error?: unknown): Promise<void>;
+}
+
+export interface SendOptions {
+  /** Ordering and partitioning key: messages with one key keep their order where ordering is per key. */
+  key?: string;
+  /** String headers. Names starting with `x-anymq-` are reserved. */
+  headers?: Record<string, string>;
+  /** Deliver no earlier than this many milliseconds from now. */
+  delayMs?: number;
+  /** The message id; a random UUID by default. Reuse it to make a resend deduplicable. */
+  id?: string;
+}
+
+export interface SendResult {
+  readonly id: string;
+}

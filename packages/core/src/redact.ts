@@ -1,0 +1,23 @@
+/** A URL with its password (and any `password=`-like query value) replaced by `***`. */
+export function redactUrl(url: string): string {
+  return url
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*:)[^@/]*@/i, '$1***@')
+    .replace(/([?&](?:password|pass|secret|token)=)[^&]*/gi, '$1***');
+}
+
+const secretKeys = /pass|secret|token|key|cert|credential/i;
+
+/** A config object safe to print: secrets masked, URLs redacted. */
+export function redactConfig(value: unknown, key = ''): unknown {
+  if (typeof value === 'string') {
+    if (key && secretKeys.test(key)) return '***';
+    return value.includes('://') ? redactUrl(value) : value;
+  }
+  if (Array.isArray(value)) return value.map((item) => redactConfig(item));
+  if (value && typeof value === 'object' && !(value instanceof Uint8Array)) {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, redactConfig(v, k)]),
+    );
+  }
+  return value;
+}
