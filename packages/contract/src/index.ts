@@ -1,0 +1,2 @@
+export { runContractSuite, type ContractOptions, type TransportFactory } from './suite.js';
+export { Inbox, gate, within } from './inbox.js';

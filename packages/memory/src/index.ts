@@ -1,0 +1,10 @@
+import type { BackendConfig } from '@anymq/core';
+import { MemoryTransport } from './memory-transport.js';
+
+export { MemoryTransport, type MemoryTransportOptions } from './memory-transport.js';
+export { RingBuffer } from './ring-buffer.js';
+
+/** Called by `connect({ backend: 'memory' })`. */
+export function createTransport(config: BackendConfig<'memory'>): MemoryTransport {
+  return new MemoryTransport(config.capacity === undefined ? {} : { capacity: config.capacity });
+}

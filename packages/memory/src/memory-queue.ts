@@ -1,0 +1,277 @@
+import type { Delivery, OutgoingMessage } from '@anymq/core';
+import { RingBuffer } from './ring-buffer.js';
+
+/** A message as the memory transport stores it: shared by every group, never copied. */
+export interface StoredMessage {
+  readonly id: string;
+  readonly body: Uint8Array;
+  readonly key: string | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly timestamp: number;
+}
+
+interface Pending {
+  readonly message: StoredMessage;
+  readonly attempt: number;
+}
+
+interface Subscriber {
+  readonly prefetch: number;
+  readonly onDelivery: (delivery: Delivery) => void;
+  unsettled: number;
+  closed: boolean;
+}
+
+/**
+ * One queue: a log of messages (a ring buffer) that every group reads with its own cursor. A
+ * message leaves the log once every group's cursor has passed it; while no group exists, the log
+ * keeps everything, so the first group reads what was sent before it.
+ */
+export class MemoryQueue {
+  readonly #log = new RingBuffer<StoredMessage>();
+  /** Sequence number of the log's first message. */
+  #firstSeq = 0;
+  readonly #groups = new Map<string, MemoryGroup>();
+  readonly #spaceWaiters: (() => void)[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly capacity: number,
+    readonly deadLetter: (queue: string, message: StoredMessage) => void,
+    readonly timers: Set<NodeJS.Timeout>,
+  ) {}
+
+  get nextSeq(): number {
+    return this.#firstSeq + this.#log.length;
+  }
+
+  get firstSeq(): number {
+    return this.#firstSeq;
+  }
+
+  hasSpace(): boolean {
+    return this.#log.length < this.capacity;
+  }
+
+  /** Resolves once the log is below capacity. */
+  waitForSpace(): Promise<void> {
+    return new Promise((resolve) => this.#spaceWaiters.push(resolve));
+  }
+
+  append(message: StoredMessage): void {
+    this.#log.push(message);
+  }
+
+  /** Wakes every group after appends. */
+  appended(): void {
+    for (const group of this.#groups.values()) group.dispatch();
+  }
+
+  messageAt(seq: number): StoredMessage | undefined {
+    return this.#log.at(seq - this.#firstSeq);
+  }
+
+  group(name: string, startFrom: 'earliest' | 'latest'): MemoryGroup {
+    let group = this.#groups.get(name);
+    if (!group) {
+      group = new MemoryGroup(this, name, startFrom === 'earliest' ? this.#firstSeq : this.nextSeq);
+      this.#groups.set(name, group);
+      this.trim();
+    }
+    return group;
+  }
+
+  /** Drops messages every group has read, and wakes senders waiting for space. */
+  trim(): void {
+    if (this.#groups.size === 0) return;
+    let lowest = Number.POSITIVE_INFINITY;
+    for (const group of this.#groups.values()) lowest = Math.min(lowest, group.cursor);
+    while (this.#firstSeq < lowest && this.#log.length > 0) {
+      this.#log.shift();
+      this.#firstSeq++;
+    }
+    while (this.#spaceWaiters.length > 0 && this.hasSpace()) this.#spaceWaiters.shift()?.();
+  }
+
+  /** Wakes every waiting sender, so that they see the transport closed. */
+  wakeAllSenders(): void {
+    for (const wake of this.#spaceWaiters.splice(0)) wake();
+  }
+}
+
+/** One consumer group of a queue: a cursor, the messages to redeliver, and its subscribers. */
+export class MemoryGroup {
+  /** Sequence number of the next message this group reads from the log. */
+  cursor: number;
+  readonly #redeliveries = new RingBuffer<Pending>();
+  readonly #subscribers: Subscriber[] = [];
+  #nextSubscriber = 0;
+  #dispatching = false;
+  #again = false;
+
+  constructor(
+    readonly queue: MemoryQueue,
+    readonly name: string,
+    cursor: number,
+  ) {
+    this.cursor = cursor;
+  }
+
+  subscribe(prefetch: number, onDelivery: (delivery: Delivery) => void): () => void {
+    const subscriber: Subscriber = { prefetch, onDelivery, unsettled: 0, closed: false };
+    this.#subscribers.push(subscriber);
+    this.dispatch();
+    return () => {
+      subscriber.closed = true;
+      this.#subscribers.splice(this.#subscribers.indexOf(subscriber), 1);
+    };
+  }
+
+  /** Hands messages to subscribers with room, round-robin, until messages or room run out. */
+  dispatch(): void {
+    if (this.#dispatching) {
+      this.#again = true;
+      return;
+    }
+    this.#dispatching = true;
+    try {
+      do {
+        this.#again = false;
+        for (;;) {
+          const subscriber = this.#subscriberWithRoom();
+          if (!subscriber) break;
+          const pending = this.#next();
+          if (!pending) break;
+          subscriber.unsettled++;
+          subscriber.onDelivery(new MemoryDelivery(this, subscriber, pending.message, pending.attempt));
+        }
+      } while (this.#again);
+    } finally {
+      this.#dispatching = false;
+    }
+    this.queue.trim();
+  }
+
+  settle(subscriber: Subscriber): void {
+    subscriber.unsettled--;
+    if (!subscriber.closed) this.dispatch();
+  }
+
+  redeliver(message: StoredMessage, attempt: number, delayMs: number): void {
+    if (delayMs <= 0) {
+      this.#redeliveries.push({ message, attempt });
+      this.dispatch();
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.queue.timers.delete(timer);
+      this.#redeliveries.push({ message, attempt });
+      this.dispatch();
+    }, delayMs);
+    this.queue.timers.add(timer);
+  }
+
+  handBack(message: StoredMessage, attempt: number): void {
+    this.#redeliveries.unshift({ message, attempt });
+    this.dispatch();
+  }
+
+  #next(): Pending | undefined {
+    const redelivery = this.#redeliveries.shift();
+    if (redelivery) return redelivery;
+    const message = this.queue.messageAt(this.cursor);
+    if (!message) return undefined;
+    this.cursor++;
+    return { message, attempt: 1 };
+  }
+
+  #subscriberWithRoom(): Subscriber | undefined {
+    const count = this.#subscribers.length;
+    for (let i = 0; i < count; i++) {
+      const index = (this.#nextSubscriber + i) % count;
+      const subscriber = this.#subscribers[index];
+      if (subscriber && subscriber.unsettled < subscriber.prefetch) {
+        this.#nextSubscriber = (index + 1) % count;
+        return subscriber;
+      }
+    }
+    return undefined;
+  }
+}
+
+class MemoryDelivery implements Delivery {
+  readonly #group: MemoryGroup;
+  readonly #subscriber: Subscriber;
+  readonly #message: StoredMessage;
+  readonly attempt: number;
+  #settled = false;
+
+  constructor(group: MemoryGroup, subscriber: Subscriber, message: StoredMessage, attempt: number) {
+    this.#group = group;
+    this.#subscriber = subscriber;
+    this.#message = message;
+    this.attempt = attempt;
+  }
+
+  get id(): string {
+    return this.#message.id;
+  }
+  get body(): Uint8Array {
+    return this.#message.body;
+  }
+  get key(): string | undefined {
+    return this.#message.key;
+  }
+  get headers(): Readonly<Record<string, string>> {
+    return this.#message.headers;
+  }
+  get timestamp(): number {
+    return this.#message.timestamp;
+  }
+
+  ack(): Promise<void> {
+    if (this.#isSettled()) return Promise.resolve();
+    this.#group.settle(this.#subscriber);
+    return Promise.resolve();
+  }
+
+  retry(delayMs: number): Promise<void> {
+    if (this.#isSettled()) return Promise.resolve();
+    this.#group.redeliver(this.#message, this.attempt + 1, delayMs);
+    this.#group.settle(this.#subscriber);
+    return Promise.resolve();
+  }
+
+  deadLetter(deadLetterQueue: string, headers: Record<string, string>): Promise<void> {
+    if (this.#isSettled()) return Promise.resolve();
+    const message = this.#message;
+    this.#group.queue.deadLetter(deadLetterQueue, { ...message, headers: { ...message.headers, ...headers } });
+    this.#group.settle(this.#subscriber);
+    return Promise.resolve();
+  }
+
+  /** True if already settled; otherwise marks it settled. A delivery settles once. */
+  #isSettled(): boolean {
+    if (this.#settled) return true;
+    this.#settled = true;
+    return false;
+  }
+
+  release(): Promise<void> {
+    if (this.#isSettled()) return Promise.resolve();
+    this.#group.handBack(this.#message, this.attempt);
+    this.#group.settle(this.#subscriber);
+    return Promise.resolve();
+  }
+}
+
+/** The stored form of an outgoing message. */
+export function toStored(message: OutgoingMessage): StoredMessage {
+  return {
+    id: message.id,
+    body: message.body,
+    key: message.key,
+    headers: message.headers,
+    timestamp: message.timestamp,
+  };
+}

@@ -1,0 +1,109 @@
+import {
+  type Capabilities,
+  ClosedError,
+  type Delivery,
+  type OutgoingMessage,
+  type SubscribeOptions,
+  type Subscription,
+  type Transport,
+} from '@anymq/core';
+import { MemoryQueue, type StoredMessage, toStored } from './memory-queue.js';
+
+export interface MemoryTransportOptions {
+  /** Most messages one queue holds before `send` waits (backpressure). Default: unbounded. */
+  capacity?: number;
+}
+
+const capabilities: Capabilities = {
+  durable: false,
+  retainsForIdleGroups: true,
+  replay: true,
+  ordering: 'queue',
+  redelivery: true,
+  delayedDelivery: true,
+};
+
+/** The in-process transport: exact, fast, no I/O and no hidden sleeps. Messages die with the process. */
+export class MemoryTransport implements Transport {
+  readonly name = 'memory';
+  readonly capabilities = capabilities;
+  readonly #capacity: number;
+  readonly #queues = new Map<string, MemoryQueue>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #closed = false;
+
+  constructor(options: MemoryTransportOptions = {}) {
+    this.#capacity = options.capacity ?? Number.POSITIVE_INFINITY;
+  }
+
+  async connect(): Promise<void> {
+    this.#assertOpen();
+  }
+
+  async publish(queueName: string, messages: readonly OutgoingMessage[]): Promise<void> {
+    this.#assertOpen();
+    const queue = this.#queue(queueName);
+    while (!queue.hasSpace()) {
+      await queue.waitForSpace();
+      this.#assertOpen();
+    }
+    let appended = false;
+    for (const message of messages) {
+      if (message.delayMs > 0) this.#appendLater(queue, toStored(message), message.delayMs);
+      else {
+        queue.append(toStored(message));
+        appended = true;
+      }
+    }
+    if (appended) queue.appended();
+  }
+
+  async subscribe(
+    queueName: string,
+    options: SubscribeOptions,
+    onDelivery: (delivery: Delivery) => void,
+  ): Promise<Subscription> {
+    this.#assertOpen();
+    const group = this.#queue(queueName).group(options.group, options.startFrom);
+    const unsubscribe = group.subscribe(options.prefetch, onDelivery);
+    return {
+      close: async () => unsubscribe(),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    for (const queue of this.#queues.values()) queue.wakeAllSenders();
+  }
+
+  #appendLater(queue: MemoryQueue, message: StoredMessage, delayMs: number): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      queue.append(message);
+      queue.appended();
+    }, delayMs);
+    this.#timers.add(timer);
+  }
+
+  #queue(name: string): MemoryQueue {
+    let queue = this.#queues.get(name);
+    if (!queue) {
+      queue = new MemoryQueue(name, this.#capacity, (target, message) => this.#deadLetter(target, message), this.#timers);
+      this.#queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  /** Dead letters bypass the capacity bound: an ack must never wait on a full dead-letter queue. */
+  #deadLetter(target: string, message: StoredMessage): void {
+    const queue = this.#queue(target);
+    queue.append(message);
+    queue.appended();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ClosedError('the memory transport is closed; connect again.');
+  }
+}

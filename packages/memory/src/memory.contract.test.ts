@@ -1,0 +1,11 @@
+import { runContractSuite } from '@anymq/contract';
+import { MemoryTransport } from './memory-transport.js';
+
+runContractSuite('memory', () => new MemoryTransport(), {
+  durable: false,
+  retainsForIdleGroups: true,
+  replay: true,
+  ordering: 'queue',
+  redelivery: true,
+  delayedDelivery: true,
+});
