@@ -19,7 +19,9 @@ export interface OrderProcessingOptions {
 export interface OrderProcessingSummary {
   backend: string;
   orders: number;
+  /** Ids of paid orders: each at most once, thanks to idempotent handling. */
   processed: string[];
+  /** Ids of dead-lettered messages (a resent copy of a failing order fails again). */
   deadLettered: string[];
   retries: number;
   duplicatesAbsorbed: number;
@@ -42,8 +44,9 @@ export async function runOrderProcessing(options: OrderProcessingOptions = {}): 
   const finished = new Promise<void>((resolve) => {
     finish = resolve;
   });
+  // Every message sent ends exactly one way: paid, dead-lettered, or absorbed as a duplicate.
   const checkDone = () => {
-    if (processed.length + deadLettered.length === count && duplicatesAbsorbed === duplicateCount) finish();
+    if (processed.length + deadLettered.length + duplicatesAbsorbed === count + duplicateCount) finish();
   };
 
   const mq = await connect(options.config, {

@@ -587,6 +587,23 @@ function registerTests(factory: TransportFactory, capabilities: Capabilities, T:
     expect(duplicates.items).toEqual(['order-42']);
   });
 
+  test('copies of one id delivered at once run the handler once', always, async (ctx) => {
+    const duplicates = new Inbox<string>();
+    const mq = await client(ctx, { onDuplicate: (e) => duplicates.push(e.id) });
+    const queue = mq.queue<string>(fresh('idempotent-race'));
+    const handled = new Inbox<string>();
+    const store = new MemoryIdempotencyStore();
+    for (let member = 0; member < 2; member++) {
+      await queue.consumer({ group: 'g', concurrency: 4, idempotency: { store } }).run(async (m) => {
+        await new Promise((resolve) => setImmediate(resolve));
+        handled.push(m.id);
+      });
+    }
+    await queue.producer().sendBatch(Array.from({ length: 6 }, () => ({ body: 'charge', id: 'order-7' })));
+    await duplicates.waitFor(5, 'five copies recognised as duplicates', T);
+    expect(handled.items).toEqual(['order-7']);
+  });
+
   test('concurrency N runs N handlers at once and never more', always, async (ctx) => {
     const mq = await client(ctx);
     const queue = mq.queue<number>(fresh('concurrency'));

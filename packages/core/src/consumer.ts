@@ -59,6 +59,29 @@ export interface ConsumerContext<T> {
 
 const defaultIdempotencyStore = new MemoryIdempotencyStore();
 
+/** Ids being handled right now, per store: a duplicate waits for the first copy to settle. */
+const inProgress = new WeakMap<IdempotencyStore, Map<string, Promise<void>>>();
+
+/**
+ * Waits until no other consumer of this process handles `key` with `store`, then claims it. The
+ * returned function releases the claim. Without it, two copies delivered at once would both pass
+ * `store.has` and run the handler twice.
+ */
+async function claimId(store: IdempotencyStore, key: string): Promise<() => void> {
+  let claims = inProgress.get(store);
+  if (!claims) {
+    claims = new Map();
+    inProgress.set(store, claims);
+  }
+  for (let current = claims.get(key); current; current = claims.get(key)) await current;
+  let release!: () => void;
+  claims.set(key, new Promise<void>((resolve) => (release = resolve)));
+  return () => {
+    claims.delete(key);
+    release();
+  };
+}
+
 export class QueueConsumer<T> implements Consumer<T> {
   readonly #context: ConsumerContext<T>;
   readonly #group: string;
@@ -183,10 +206,15 @@ export class QueueConsumer<T> implements Consumer<T> {
       await settle(() => this.#deadLetter(delivery, toError(error)));
       return;
     }
-    if (this.#store && (await this.#store.has(this.#scope(), delivery.id))) {
-      await settle(() => delivery.ack());
-      observer?.onDuplicate?.({ queue, group: this.#group, id: delivery.id });
-      return;
+    let claim: (() => void) | undefined;
+    if (this.#store) {
+      claim = await claimId(this.#store, `${this.#scope()}\u0000${delivery.id}`);
+      if (await this.#store.has(this.#scope(), delivery.id)) {
+        claim();
+        await settle(() => delivery.ack());
+        observer?.onDuplicate?.({ queue, group: this.#group, id: delivery.id });
+        return;
+      }
     }
 
     const deadline = this.#handlerTimeoutMs === undefined ? undefined : new AbortController();
@@ -214,6 +242,8 @@ export class QueueConsumer<T> implements Consumer<T> {
       await ack();
     } catch (error) {
       await fail(toError(error), signal);
+    } finally {
+      claim?.();
     }
   }
 
