@@ -16,8 +16,14 @@ export const rabbitmqConfigSchema = z.strictObject({
   queueType: z.enum(['quorum', 'classic']).optional(),
   /** Heartbeat interval in seconds; a frozen broker is noticed after about twice this. */
   heartbeatSeconds: positiveInt.optional(),
-  /** Most unconfirmed publishes in flight on the confirm channel. */
+  /** Most unconfirmed publishes in flight on the confirm channel. Default 1000. */
   publishWindow: positiveInt.optional(),
+  /** How long a send waits for the broker (including a reconnect) before a ConnectionError. Default 30 s. */
+  publishTimeoutMs: positiveInt.optional(),
+  /** Fail a send with PublishError when no consumer group's queue is bound yet. Default false. */
+  mandatory: z.boolean().optional(),
+  /** One member of a group receives at a time (RabbitMQ single active consumer): order survives failover. */
+  singleActiveConsumer: z.boolean().optional(),
   /** TLS options passed to amqplib for `amqps://` (ca, cert, key, passphrase, servername). */
   tls: z.record(z.string(), z.unknown()).optional(),
 });

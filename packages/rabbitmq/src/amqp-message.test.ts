@@ -1,0 +1,68 @@
+import type { ConsumeMessage } from 'amqplib';
+import { describe, expect, it } from 'vitest';
+import { copyOptions, fromDelivery, routingKeyFor, toPublishOptions } from './amqp-message.js';
+
+const outgoing = {
+  id: 'm-1',
+  body: new Uint8Array([1]),
+  key: 'customer-1',
+  headers: { 'content-type': 'application/json', tenant: 'acme' },
+  timestamp: 1_700_000_000_123,
+  delayMs: 0,
+};
+
+function delivery(properties: Partial<ConsumeMessage['properties']>, fields: Partial<ConsumeMessage['fields']> = {}): ConsumeMessage {
+  return {
+    content: Buffer.from('{}'),
+    fields: { deliveryTag: 1, redelivered: false, exchange: 'orders', routingKey: '', consumerTag: 'c', ...fields },
+    properties: { headers: {}, ...properties } as ConsumeMessage['properties'],
+  };
+}
+
+describe('AMQP message mapping', () => {
+  it('writes standard properties and the documented headers', () => {
+    expect(toPublishOptions(outgoing, 2)).toEqual({
+      messageId: 'm-1',
+      contentType: 'application/json',
+      timestamp: 1_700_000_000,
+      persistent: true,
+      headers: { tenant: 'acme', 'x-anymq-timestamp': '1700000000123', 'x-anymq-key': 'customer-1', 'x-anymq-retries': '2' },
+    });
+  });
+
+  it('reads back what it wrote', () => {
+    const options = toPublishOptions(outgoing, 2);
+    const fields = fromDelivery(delivery(options as ConsumeMessage['properties'], { exchange: '', routingKey: 'orders.g.retry.100' }), 'orders');
+    expect(fields).toEqual({
+      id: 'm-1',
+      key: 'customer-1',
+      headers: { tenant: 'acme', 'content-type': 'application/json' },
+      timestamp: 1_700_000_000_123,
+      attempt: 3,
+    });
+  });
+
+  it('reads messages of plain AMQP clients: routing key as key, AMQP timestamp, typed headers', () => {
+    const fields = fromDelivery(
+      delivery({ messageId: undefined, timestamp: 1_700_000_000, headers: { n: 5, raw: Buffer.from('bytes'), 'x-death': [] } }, { routingKey: 'k-9' }),
+      'orders',
+    );
+    expect(fields.key).toBe('k-9');
+    expect(fields.timestamp).toBe(1_700_000_000_000);
+    expect(fields.headers).toEqual({ n: '5', raw: 'bytes' });
+    expect(fields.attempt).toBe(1);
+    expect(fields.id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('copies keep properties and drop RabbitMQ death bookkeeping', () => {
+    const copy = copyOptions(delivery({ messageId: 'm-2', contentType: 'text/plain', headers: { a: '1', 'x-death': [], 'x-first-death-queue': 'q' } }), { 'x-anymq-retries': '1' });
+    expect(copy).toMatchObject({ messageId: 'm-2', contentType: 'text/plain', persistent: true, headers: { a: '1', 'x-anymq-retries': '1' } });
+    expect(copy.headers).not.toHaveProperty('x-death');
+  });
+
+  it('long keys travel in the header only', () => {
+    expect(routingKeyFor('x'.repeat(256))).toBe('');
+    expect(routingKeyFor(undefined)).toBe('');
+    expect(routingKeyFor('k')).toBe('k');
+  });
+});

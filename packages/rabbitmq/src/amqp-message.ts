@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import { Headers, type OutgoingMessage } from '@anymq/core';
+import type { ConsumeMessage, Options } from 'amqplib';
+
+/**
+ * The AMQP form of an anymq message. Plain amqplib programs see: `messageId`, `contentType`,
+ * `timestamp` (seconds), persistent delivery, the routing key = the message key, and headers:
+ * the user's plus `x-anymq-timestamp` (ms), `x-anymq-key` and, on redeliveries, `x-anymq-retries`.
+ */
+export function toPublishOptions(message: OutgoingMessage, retries = 0): Options.Publish {
+  const { [Headers.contentType]: contentType, ...headers } = message.headers;
+  const amqpHeaders: Record<string, string> = { ...headers, [Headers.timestamp]: String(message.timestamp) };
+  if (message.key !== undefined) amqpHeaders[Headers.key] = message.key;
+  if (retries > 0) amqpHeaders[Headers.retries] = String(retries);
+  return {
+    messageId: message.id,
+    contentType,
+    timestamp: Math.floor(message.timestamp / 1000),
+    persistent: true,
+    headers: amqpHeaders,
+  };
+}
+
+/** Routing keys are at most 255 bytes; longer keys travel in the `x-anymq-key` header only. */
+export function routingKeyFor(key: string | undefined): string {
+  return key !== undefined && Buffer.byteLength(key) <= 255 ? key : '';
+}
+
+/** Headers that RabbitMQ or anymq add for bookkeeping; the handler does not see them. */
+const internalHeaders = new Set([Headers.retries, Headers.key, Headers.timestamp, 'x-death', 'x-first-death-exchange', 'x-first-death-queue', 'x-first-death-reason', 'x-last-death-exchange', 'x-last-death-queue', 'x-last-death-reason']);
+
+export interface IncomingFields {
+  readonly id: string;
+  readonly key: string | undefined;
+  readonly headers: Record<string, string>;
+  readonly timestamp: number;
+  readonly attempt: number;
+}
+
+/** Reads anymq's view of a delivery, also from messages that plain AMQP clients published. */
+export function fromDelivery(message: ConsumeMessage, exchange: string): IncomingFields {
+  const raw = (message.properties.headers ?? {}) as Record<string, unknown>;
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (!internalHeaders.has(name) && value !== undefined && value !== null) headers[name] = headerText(value);
+  }
+  if (message.properties.contentType) headers[Headers.contentType] = String(message.properties.contentType);
+  const keyHeader = raw[Headers.key];
+  const fromExchange = message.fields.exchange === exchange && message.fields.routingKey !== '';
+  const timestampHeader = Number(raw[Headers.timestamp]);
+  const amqpTimestamp = Number(message.properties.timestamp);
+  const retries = Number(raw[Headers.retries] ?? 0);
+  return {
+    id: message.properties.messageId ? String(message.properties.messageId) : randomUUID(),
+    key: keyHeader !== undefined ? headerText(keyHeader) : fromExchange ? message.fields.routingKey : undefined,
+    headers,
+    timestamp: Number.isFinite(timestampHeader)
+      ? timestampHeader
+      : Number.isFinite(amqpTimestamp) && amqpTimestamp > 0
+        ? amqpTimestamp * 1000
+        : Date.now(),
+    attempt: (Number.isInteger(retries) && retries > 0 ? retries : 0) + 1,
+  };
+}
+
+function headerText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+/** The publish options for a copy of a delivered message, e.g. to a retry or dead-letter queue. */
+export function copyOptions(message: ConsumeMessage, extraHeaders: Record<string, string>): Options.Publish {
+  const { properties } = message;
+  return {
+    messageId: properties.messageId,
+    contentType: properties.contentType,
+    contentEncoding: properties.contentEncoding,
+    correlationId: properties.correlationId,
+    replyTo: properties.replyTo,
+    type: properties.type,
+    appId: properties.appId,
+    timestamp: properties.timestamp,
+    persistent: true,
+    headers: { ...withoutDeathHeaders(properties.headers ?? {}), ...extraHeaders },
+  };
+}
+
+function withoutDeathHeaders(headers: Record<string, unknown>): Record<string, unknown> {
+  const copy = { ...headers };
+  for (const name of Object.keys(copy)) if (name.startsWith('x-death') || name.startsWith('x-first-death') || name.startsWith('x-last-death')) delete copy[name];
+  return copy;
+}

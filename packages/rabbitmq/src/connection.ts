@@ -1,0 +1,117 @@
+import { ConfigError, ConnectionError, PublishError, type BackendConfig, redactUrl } from '@anymq/core';
+import { type Channel, type ConfirmChannel, type RecoveringChannelModel, connect } from 'amqplib';
+import { EventEmitter } from 'node:events';
+
+/** Declarations, run on a channel of their own: a refused one closes that channel only. */
+export type Declare = (channel: Channel) => Promise<unknown>;
+
+/**
+ * One AMQP connection that amqplib re-opens with backoff when it drops. Channels do not survive a
+ * reconnect, so owners listen for `reconnected` and open new ones; calls made during an outage wait
+ * for the next connection.
+ */
+export class Connection extends EventEmitter<{ reconnected: []; disconnected: [Error] }> {
+  readonly #config: BackendConfig<'rabbitmq'>;
+  #model: RecoveringChannelModel | undefined;
+  #topology: Promise<Channel> | undefined;
+  /** Names declared on the current connection, so a hot path declares once. */
+  readonly #declared = new Map<string, Promise<void>>();
+
+  constructor(config: BackendConfig<'rabbitmq'>) {
+    super();
+    this.#config = config;
+  }
+
+  get url(): string {
+    return redactUrl(this.#config.url);
+  }
+
+  async open(): Promise<void> {
+    try {
+      this.#model = await connect(this.#urlWithHeartbeat(), {
+        ...(this.#config.tls ?? {}),
+        clientProperties: { connection_name: 'anymq' },
+        recovery: { initialDelay: 100, maxDelay: 5_000, initialMaxRetries: 2 },
+      });
+    } catch (error) {
+      throw new ConnectionError(`could not connect to RabbitMQ at ${this.url}: ${describe(error)}`, error);
+    }
+    // The first 'connect' was emitted before connect() resolved: every one from here is a reconnect.
+    this.#model.on('connect', () => {
+      this.#declared.clear();
+      this.#topology = undefined;
+      this.emit('reconnected');
+    });
+    this.#model.on('disconnect', (error: Error) => this.emit('disconnected', error));
+    this.#model.on('error', () => undefined); // followed by 'disconnect', which starts recovery
+  }
+
+  channel(): Promise<Channel> {
+    return this.#requireModel().createChannel();
+  }
+
+  confirmChannel(): Promise<ConfirmChannel> {
+    return this.#requireModel().createConfirmChannel();
+  }
+
+  /**
+   * Runs `declare` once per connection for `name`. A refusal by the broker (a queue that exists
+   * with other arguments, say) becomes a ConfigError that says what to change.
+   */
+  declare(name: string, declare: Declare): Promise<void> {
+    let declared = this.#declared.get(name);
+    if (!declared) {
+      declared = this.#declareOnce(name, declare);
+      this.#declared.set(name, declared);
+      declared.catch(() => this.#declared.delete(name));
+    }
+    return declared;
+  }
+
+  async close(): Promise<void> {
+    const topology = await this.#topology?.catch(() => undefined);
+    await topology?.close().catch(() => undefined);
+    await this.#model?.close();
+  }
+
+  async #declareOnce(name: string, declare: Declare): Promise<void> {
+    this.#topology ??= this.channel().then((channel) => {
+      channel.on('error', () => undefined);
+      channel.on('close', () => {
+        this.#topology = undefined;
+      });
+      return channel;
+    });
+    const channel = await this.#topology;
+    try {
+      await declare(channel);
+    } catch (error) {
+      const code = (error as { code?: number }).code;
+      if (code === 406) {
+        throw new ConfigError(
+          `RabbitMQ refused to declare "${name}": ${describe(error)}. It exists with other arguments (queue type, TTL, dead-letter settings). Fix: delete it, or set queueType to match how it was created.`,
+          { field: 'queueType', cause: error },
+        );
+      }
+      if (code === 403) {
+        throw new ConfigError(`RabbitMQ denied access to "${name}": ${describe(error)}. Fix: grant the user configure/write/read permissions on it.`, { field: 'url', cause: error });
+      }
+      throw new PublishError(`RabbitMQ could not declare "${name}": ${describe(error)}`, error);
+    }
+  }
+
+  #urlWithHeartbeat(): string {
+    const heartbeat = this.#config.heartbeatSeconds;
+    if (heartbeat === undefined || /[?&]heartbeat=/.test(this.#config.url)) return this.#config.url;
+    return `${this.#config.url}${this.#config.url.includes('?') ? '&' : '?'}heartbeat=${heartbeat}`;
+  }
+
+  #requireModel(): RecoveringChannelModel {
+    if (!this.#model) throw new ConnectionError('the RabbitMQ transport is not connected; call connect() first.');
+    return this.#model;
+  }
+}
+
+function describe(error: unknown): string {
+  return redactUrl(String((error as Error)?.message ?? error));
+}

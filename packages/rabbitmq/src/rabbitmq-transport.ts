@@ -1,0 +1,163 @@
+import {
+  type BackendConfig,
+  type Capabilities,
+  ClosedError,
+  type Delivery,
+  Headers,
+  type OutgoingMessage,
+  type SubscribeOptions,
+  type Subscription,
+  type Transport,
+} from '@anymq/core';
+import type { ConsumeMessage } from 'amqplib';
+import { copyOptions, routingKeyFor, toPublishOptions } from './amqp-message.js';
+import { ConfirmPublisher } from './confirm-publisher.js';
+import { Connection } from './connection.js';
+import { GroupConsumer, type Requeuer } from './group-consumer.js';
+import {
+  delayBucket,
+  delayQueueName,
+  groupQueueName,
+  isDeadLetterQueue,
+  retryQueueName,
+  ttlQueueExpiry,
+} from './topology.js';
+
+const capabilities: Capabilities = {
+  durable: true,
+  retainsForIdleGroups: true,
+  replay: false,
+  ordering: 'queue',
+  redelivery: true,
+  delayedDelivery: true,
+};
+
+/** The RabbitMQ transport. Topology is described in topology.ts; header names in @anymq/core. */
+export class RabbitmqTransport implements Transport, Requeuer {
+  readonly name = 'rabbitmq';
+  readonly capabilities = capabilities;
+  readonly #config: BackendConfig<'rabbitmq'>;
+  readonly #connection: Connection;
+  readonly #publisher: ConfirmPublisher;
+  readonly #subscriptions = new Set<GroupConsumer>();
+  #closed = false;
+
+  constructor(config: BackendConfig<'rabbitmq'>) {
+    this.#config = config;
+    this.#connection = new Connection(config);
+    this.#publisher = new ConfirmPublisher(this.#connection, {
+      window: config.publishWindow ?? 1000,
+      timeoutMs: config.publishTimeoutMs ?? 30_000,
+    });
+  }
+
+  connect(): Promise<void> {
+    return this.#connection.open();
+  }
+
+  async publish(queue: string, messages: readonly OutgoingMessage[]): Promise<void> {
+    this.#assertOpen();
+    await this.#declareQueue(queue);
+    // One confirm channel keeps the order; confirms are awaited together, not one by one.
+    await Promise.all(messages.map((message) => this.#publishOne(queue, message)));
+  }
+
+  async subscribe(queue: string, options: SubscribeOptions, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
+    this.#assertOpen();
+    const groupQueue = groupQueueName(queue, options.group);
+    const consumer = new GroupConsumer(this.#connection, queue, groupQueue, options, onDelivery, this, () =>
+      this.#declareGroup(queue, groupQueue),
+    );
+    await consumer.start();
+    this.#subscriptions.add(consumer);
+    return {
+      close: async () => {
+        this.#subscriptions.delete(consumer);
+        await consumer.close();
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all([...this.#subscriptions].map((subscription) => subscription.close()));
+    await this.#publisher.close();
+    await this.#connection.close();
+  }
+
+  async retry(groupQueue: string, message: ConsumeMessage, attempt: number, delayMs: number): Promise<void> {
+    const bucket = delayBucket(delayMs);
+    const options = copyOptions(message, { [Headers.retries]: String(attempt) });
+    if (bucket === 0) return this.#publisher.publish('', groupQueue, message.content, options);
+    const retryQueue = retryQueueName(groupQueue, bucket);
+    await this.#connection.declare(retryQueue, (channel) =>
+      channel.assertQueue(retryQueue, {
+        durable: true,
+        messageTtl: bucket,
+        expires: ttlQueueExpiry(bucket),
+        deadLetterExchange: '',
+        deadLetterRoutingKey: groupQueue,
+      }),
+    );
+    await this.#publisher.publish('', retryQueue, message.content, options);
+  }
+
+  async deadLetter(deadLetterQueue: string, message: ConsumeMessage, headers: Record<string, string>): Promise<void> {
+    await this.#declareQueue(deadLetterQueue);
+    const target = isDeadLetterQueue(deadLetterQueue) ? ['', deadLetterQueue] as const : [deadLetterQueue, message.fields.routingKey] as const;
+    await this.#publisher.publish(target[0], target[1], message.content, copyOptions(message, headers));
+  }
+
+  async #publishOne(queue: string, message: OutgoingMessage): Promise<void> {
+    const options = toPublishOptions(message);
+    const content = Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength);
+    if (isDeadLetterQueue(queue)) return this.#publisher.publish('', queue, content, options);
+    const bucket = delayBucket(message.delayMs);
+    if (bucket > 0) {
+      const delayQueue = delayQueueName(queue, bucket);
+      await this.#connection.declare(delayQueue, (channel) =>
+        channel.assertQueue(delayQueue, {
+          durable: true,
+          messageTtl: bucket,
+          expires: ttlQueueExpiry(bucket),
+          deadLetterExchange: queue,
+        }),
+      );
+      return this.#publisher.publish('', delayQueue, content, { ...options, headers: { ...options.headers } });
+    }
+    return this.#publisher.publish(queue, routingKeyFor(message.key), content, {
+      ...options,
+      mandatory: this.#config.mandatory ?? false,
+    });
+  }
+
+  /** The exchange of a queue (or the single queue of a dead-letter queue), and its dead-letter queue. */
+  #declareQueue(queue: string): Promise<void> {
+    if (isDeadLetterQueue(queue)) {
+      return this.#connection.declare(queue, (channel) => channel.assertQueue(queue, { durable: true }));
+    }
+    return this.#connection.declare(queue, async (channel) => {
+      await channel.assertExchange(queue, 'topic', { durable: true });
+    });
+  }
+
+  #declareGroup(queue: string, groupQueue: string): Promise<void> {
+    if (isDeadLetterQueue(queue)) return this.#declareQueue(queue);
+    return this.#connection.declare(groupQueue, async (channel) => {
+      await this.#declareQueue(queue);
+      await channel.assertQueue(groupQueue, {
+        durable: true,
+        arguments: {
+          'x-queue-type': this.#config.queueType ?? 'classic',
+          ...(this.#config.singleActiveConsumer ? { 'x-single-active-consumer': true } : {}),
+        },
+      });
+      await channel.bindQueue(groupQueue, queue, '#');
+    });
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ClosedError('the RabbitMQ transport is closed; connect again.');
+  }
+}
