@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// Adds up the vitest JSON reports that `pnpm test` (or test:integration) wrote in each package and
-// prints one closing line, "N passed, N failed, N skipped", so that CI can read the totals.
+// Adds up the vitest JSON reports that `pnpm test` (test-results.json) and `pnpm test:integration`
+// (integration-results.json) wrote in each package, and prints one closing line, "N passed,
+// N failed, N skipped", so that CI can read the totals.
 // Exits non-zero when a report has failures or when there is no report at all.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const reportName = process.argv[2] ?? 'test-results.json';
+const reportNames = process.argv.length > 2 ? process.argv.slice(2) : ['test-results.json', 'integration-results.json'];
 const folders = ['packages', 'examples'].flatMap((parent) =>
   existsSync(join(root, parent)) ? readdirSync(join(root, parent)).map((name) => join(root, parent, name)) : [],
 );
@@ -16,18 +17,17 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let reports = 0;
-for (const folder of folders) {
-  const file = join(folder, reportName);
+for (const file of folders.flatMap((folder) => reportNames.map((name) => join(folder, name)))) {
   if (!existsSync(file)) continue;
   const report = JSON.parse(readFileSync(file, 'utf8'));
   reports++;
   passed += report.numPassedTests;
   failed += report.numFailedTests;
   skipped += report.numPendingTests + report.numTodoTests;
-  console.log(`  ${folder.slice(root.length)}: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests + report.numTodoTests} skipped`);
+  console.log(`  ${file.slice(root.length)}: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests + report.numTodoTests} skipped`);
 }
 if (reports === 0) {
-  console.error(`no ${reportName} found: did the tests run?`);
+  console.error(`no ${reportNames.join(' or ')} found: did the tests run?`);
   process.exit(1);
 }
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);

@@ -1,0 +1,27 @@
+import type { TestProject } from 'vitest/node';
+import { selectedBackends } from './backends.js';
+import { type RabbitmqBroker, startRabbitmq } from './rabbitmq-broker.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    backends: string[];
+    rabbitmqUrl: string;
+  }
+}
+
+/** Starts each selected broker once for the whole run; a broker that cannot start fails the run. */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const backends = selectedBackends();
+  project.provide('backends', backends);
+  const stops: (() => Promise<void>)[] = [];
+  if (backends.includes('rabbitmq')) {
+    const started = Date.now();
+    const broker: RabbitmqBroker = await startRabbitmq();
+    console.log(`RabbitMQ ready in ${Date.now() - started} ms`);
+    project.provide('rabbitmqUrl', broker.url);
+    stops.push(() => broker.stop());
+  }
+  return async () => {
+    await Promise.all(stops.map((stop) => stop()));
+  };
+}

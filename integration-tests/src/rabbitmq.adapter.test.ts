@@ -1,0 +1,145 @@
+import { runContractSuite, Inbox } from '@anymq/contract';
+import { ConfigError, ConnectionError, PublishError, type Message, connect } from '@anymq/core';
+import { RabbitmqTransport } from '@anymq/rabbitmq';
+import { type ConsumeMessage, type GetMessage, connect as amqpConnect } from 'amqplib';
+import { randomUUID } from 'node:crypto';
+import { describe, expect, inject, it, type TestContext } from 'vitest';
+
+const selected = inject('backends').includes('rabbitmq');
+const T = 15_000;
+const fresh = (label: string) => `it-${label}-${randomUUID().slice(0, 8)}`;
+
+async function client(ctx: TestContext, extra: Record<string, unknown> = {}) {
+  const mq = await connect({ backend: 'rabbitmq', url: inject('rabbitmqUrl'), ...extra });
+  ctx.onTestFinished(() => mq.close());
+  return mq;
+}
+
+async function plainChannel(ctx: TestContext) {
+  const connection = await amqpConnect(inject('rabbitmqUrl'));
+  ctx.onTestFinished(() => connection.close());
+  return connection.createConfirmChannel();
+}
+
+describe.runIf(selected)('rabbitmq adapter', () => {
+  runContractSuite(
+    'rabbitmq with quorum queues',
+    () => new RabbitmqTransport({ backend: 'rabbitmq', url: inject('rabbitmqUrl'), queueType: 'quorum' }),
+    { durable: true, retainsForIdleGroups: true, replay: false, ordering: 'queue', redelivery: true, delayedDelivery: true },
+  );
+
+  it('consumes what plain amqplib published to the exchange', async (ctx) => {
+    const mq = await client(ctx);
+    const queue = mq.queue<{ order: number }>(fresh('interop-in'));
+    const inbox = new Inbox<Message<{ order: number }>>();
+    await queue.consumer({ group: 'billing' }).run((m) => inbox.push(m));
+    const channel = await plainChannel(ctx);
+    channel.publish(queue.name, 'customer-9', Buffer.from(JSON.stringify({ order: 1 })), {
+      messageId: 'plain-1',
+      contentType: 'application/json',
+      headers: { source: 'legacy', count: 3 },
+    });
+    await channel.waitForConfirms();
+    const [message] = await inbox.waitFor(1, 'the plain message', T);
+    expect(message?.body).toEqual({ order: 1 });
+    expect(message?.id).toBe('plain-1');
+    expect(message?.key).toBe('customer-9');
+    expect(message?.attempt).toBe(1);
+    expect(message?.headers).toMatchObject({ source: 'legacy', count: '3', 'content-type': 'application/json' });
+  });
+
+  it('sends what plain amqplib reads, with the documented properties and headers', async (ctx) => {
+    const mq = await client(ctx);
+    const queue = mq.queue<{ order: number }>(fresh('interop-out'));
+    const channel = await plainChannel(ctx);
+    await channel.assertExchange(queue.name, 'topic', { durable: true });
+    const { queue: mine } = await channel.assertQueue('', { exclusive: true });
+    await channel.bindQueue(mine, queue.name, '#');
+    const { id } = await queue.producer().send({ order: 2 }, { key: 'customer-4', headers: { tenant: 'acme' } });
+    const received = await new Promise<ConsumeMessage>((resolve) => {
+      void channel.consume(mine, (m) => m && resolve(m), { noAck: true });
+    });
+    expect(JSON.parse(received.content.toString())).toEqual({ order: 2 });
+    expect(received.fields.routingKey).toBe('customer-4');
+    expect(received.properties).toMatchObject({ messageId: id, contentType: 'application/json', deliveryMode: 2 });
+    expect(received.properties.headers).toMatchObject({ tenant: 'acme', 'x-anymq-key': 'customer-4' });
+    expect(Number(received.properties.headers?.['x-anymq-timestamp'])).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('keeps dead letters in the queue <queue>.dlq, readable by plain amqplib', async (ctx) => {
+    const mq = await client(ctx);
+    const queue = mq.queue<string>(fresh('dlq'));
+    const failed = new Inbox<number>();
+    await queue.consumer({ group: 'g', retry: { maxAttempts: 2, initialDelayMs: 10 } }).run((m) => {
+      failed.push(m.attempt);
+      throw new Error('boom');
+    });
+    await queue.producer().send('poison');
+    await failed.waitFor(2, 'two attempts', T);
+    const channel = await plainChannel(ctx);
+    let dead: GetMessage | false = false;
+    for (const deadline = Date.now() + T; !dead && Date.now() < deadline; ) {
+      dead = await channel.get(`${queue.name}.dlq`, { noAck: true });
+      if (!dead) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(dead, 'a message in the dead-letter queue').toBeTruthy();
+    if (!dead) return;
+    expect(dead.content.toString()).toBe('"poison"');
+    expect(dead.properties.headers).toMatchObject({ 'x-anymq-error': 'boom', 'x-anymq-attempts': '2', 'x-anymq-origin-group': 'g' });
+  });
+
+  it('with mandatory, a send that no group would receive fails with PublishError', async (ctx) => {
+    const mq = await client(ctx, { mandatory: true });
+    const queue = mq.queue<string>(fresh('mandatory'));
+    await expect(queue.producer().send('nobody listens')).rejects.toBeInstanceOf(PublishError);
+    const inbox = new Inbox<string>();
+    await queue.consumer({ group: 'g' }).run((m) => inbox.push(m.body));
+    await queue.producer().send('now routed');
+    await inbox.waitFor(1, 'the routed message', T);
+    expect(inbox.items).toEqual(['now routed']);
+  });
+
+  it('a group queue that exists with other arguments is a ConfigError naming queueType', async (ctx) => {
+    const name = fresh('mismatch');
+    const classic = await client(ctx);
+    const consumer = classic.queue(name).consumer({ group: 'g' });
+    await consumer.run(() => undefined);
+    await consumer.close();
+    const quorum = await client(ctx, { queueType: 'quorum' });
+    const error = await quorum.queue(name).consumer({ group: 'g' }).run(() => undefined).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toMatchObject({ field: 'queueType' });
+    // The refusal closed a channel, not the connection: the client still works.
+    const inbox = new Inbox<string>();
+    await quorum.queue<string>(name).consumer({ group: 'other' }).run((m) => inbox.push(m.body));
+    await quorum.queue(name).producer().send('still fine');
+    await inbox.waitFor(1, 'a message after the refusal', T);
+  });
+
+  it('with singleActiveConsumer, one member of a group receives at a time and order holds', async (ctx) => {
+    const mq = await client(ctx, { singleActiveConsumer: true });
+    const queue = mq.queue<number>(fresh('sac'));
+    const first = new Inbox<number>();
+    const second = new Inbox<number>();
+    const all = new Inbox<number>();
+    await queue.consumer({ group: 'g', concurrency: 1 }).run((m) => {
+      first.push(m.body);
+      all.push(m.body);
+    });
+    await queue.consumer({ group: 'g', concurrency: 1 }).run((m) => {
+      second.push(m.body);
+      all.push(m.body);
+    });
+    await queue.producer().sendBatch(Array.from({ length: 50 }, (_, i) => ({ body: i })));
+    await all.waitFor(50, 'fifty messages', T);
+    expect(all.items).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect([first.length, second.length].sort()).toEqual([0, 50]);
+  });
+
+  it('an unreachable broker is a ConnectionError that does not show the password', async () => {
+    const error = await connect('amqp://user:s3cret@127.0.0.1:1').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect(String((error as Error).message)).not.toContain('s3cret');
+    expect(String((error as Error).message)).toContain('amqp://user:***@127.0.0.1:1');
+  });
+});
