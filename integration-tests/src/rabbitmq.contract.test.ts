@@ -12,5 +12,9 @@ describe.runIf(selected)('rabbitmq', () => {
     ordering: 'queue',
     redelivery: true,
     delayedDelivery: true,
+    fanOut: true,
+    competingConsumers: true,
+    deadLetters: true,
+    multipleQueues: true,
   });
 });

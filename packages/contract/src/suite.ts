@@ -27,10 +27,14 @@ export interface ContractOptions {
 type Requirement = (capabilities: Capabilities) => string | undefined;
 
 const always: Requirement = () => undefined;
+type Flag = { [K in keyof Capabilities]-?: Capabilities[K] extends boolean ? K : never }[keyof Capabilities];
+/** Applies when every named capability is declared. */
 const needs =
-  (capability: 'durable' | 'retainsForIdleGroups' | 'replay' | 'redelivery' | 'delayedDelivery'): Requirement =>
-  (capabilities) =>
-    capabilities[capability] ? undefined : `the transport does not declare "${capability}"`;
+  (...flags: Flag[]): Requirement =>
+  (capabilities) => {
+    const missing = flags.filter((flag) => !capabilities[flag]);
+    return missing.length === 0 ? undefined : `the transport does not declare ${missing.map((f) => `"${f}"`).join(', ')}`;
+  };
 const needsOrdering: Requirement = (capabilities) =>
   capabilities.ordering === 'none' ? 'the transport declares ordering "none"' : undefined;
 const needsMegabyte: Requirement = (capabilities) =>
@@ -130,7 +134,7 @@ function registerTests(factory: TransportFactory, capabilities: Capabilities, T:
     }
   });
 
-  test('competing consumers in one group share the work and handle each message once', always, async (ctx) => {
+  test('competing consumers in one group share the work and handle each message once', needs('competingConsumers'), async (ctx) => {
     const mq = await client(ctx);
     const queue = mq.queue<number>(fresh('compete'));
     const first = new Inbox<number>();
@@ -155,7 +159,7 @@ function registerTests(factory: TransportFactory, capabilities: Capabilities, T:
     expect(second.length).toBeGreaterThan(0);
   });
 
-  test('two groups each get every message', always, async (ctx) => {
+  test('two groups each get every message', needs('fanOut'), async (ctx) => {
     const mq = await client(ctx);
     const queue = mq.queue<number>(fresh('fanout'));
     const email = new Inbox<number>();
@@ -202,7 +206,7 @@ function registerTests(factory: TransportFactory, capabilities: Capabilities, T:
     ]);
   });
 
-  test('exhausted retries go to the dead-letter queue with error headers', needs('redelivery'), async (ctx) => {
+  test('exhausted retries go to the dead-letter queue with error headers', needs('redelivery', 'deadLetters', 'multipleQueues'), async (ctx) => {
     const mq = await client(ctx);
     const queue = mq.queue<{ order: number }>(fresh('dlq'));
     const dead = new Inbox<Message<{ order: number }>>();
@@ -229,7 +233,7 @@ function registerTests(factory: TransportFactory, capabilities: Capabilities, T:
     });
   });
 
-  test('a non-retryable error is dead-lettered at once', needs('redelivery'), async (ctx) => {
+  test('a non-retryable error is dead-lettered at once', needs('deadLetters', 'multipleQueues'), async (ctx) => {
     const mq = await client(ctx);
     const queue = mq.queue<string>(fresh('fatal'));
     const dead = new Inbox<Message<string>>();
@@ -248,7 +252,7 @@ function registerTests(factory: TransportFactory, capabilities: Capabilities, T:
     expect(message?.headers['x-anymq-error-code']).toBe('TypeError');
   });
 
-  test('a handler that throws a non-Error value is retried and dead-lettered with a readable reason', needs('redelivery'), async (ctx) => {
+  test('a handler that throws a non-Error value is retried and dead-lettered with a readable reason', needs('redelivery', 'deadLetters', 'multipleQueues'), async (ctx) => {
     const mq = await client(ctx);
     const queue = mq.queue<string>(fresh('throw-string'));
     const dead = new Inbox<Message<string>>();
@@ -326,7 +330,7 @@ function registerTests(factory: TransportFactory, capabilities: Capabilities, T:
     await expect(message?.nack(new Error('late'))).rejects.toMatchObject({ code: 'CLOSED' });
   });
 
-  test('a consumer that closes mid-stream loses nothing: another member gets the rest', always, async (ctx) => {
+  test('a consumer that closes mid-stream loses nothing: another member gets the rest', needs('redelivery', 'competingConsumers'), async (ctx) => {
     const mq = await client(ctx);
     const queue = mq.queue<number>(fresh('handover'));
     const handled = new Inbox<number>();
@@ -414,7 +418,7 @@ function registerTests(factory: TransportFactory, capabilities: Capabilities, T:
     expect(signal?.aborted).toBe(true);
   });
 
-  test('an AbortSignal passed to run stops intake and hands messages back to the group', always, async (ctx) => {
+  test('an AbortSignal passed to run stops intake and hands messages back to the group', needs('competingConsumers'), async (ctx) => {
     const mq = await client(ctx);
     const queue = mq.queue<number>(fresh('abort'));
     const first = new Inbox<number>();
@@ -467,7 +471,7 @@ function registerTests(factory: TransportFactory, capabilities: Capabilities, T:
     expect(Buffer.from(received ?? []).equals(body)).toBe(true);
   });
 
-  test('a new consumer group gets messages sent after it subscribed', always, async (ctx) => {
+  test('a new consumer group gets messages sent after it subscribed', needs('fanOut'), async (ctx) => {
     const mq = await client(ctx);
     const queue = mq.queue<string>(fresh('late-group'));
     const early = new Inbox<string>();
@@ -537,7 +541,7 @@ function registerTests(factory: TransportFactory, capabilities: Capabilities, T:
     expect(inbox.items).toEqual([{ id: 'o-2', amount: 5 }]);
   });
 
-  test('schema-invalid messages go to the dead-letter queue, not to the handler', always, async (ctx) => {
+  test('schema-invalid messages go to the dead-letter queue, not to the handler', needs('deadLetters', 'multipleQueues'), async (ctx) => {
     const mq = await client(ctx);
     const name = fresh('schema-receive');
     const dead = new Inbox<Message<unknown>>();
@@ -554,7 +558,7 @@ function registerTests(factory: TransportFactory, capabilities: Capabilities, T:
     expect(handled.items).toEqual([{ id: 'o-2', amount: 10 }]);
   });
 
-  test('bodies the codec cannot decode go to the dead-letter queue', always, async (ctx) => {
+  test('bodies the codec cannot decode go to the dead-letter queue', needs('deadLetters', 'multipleQueues'), async (ctx) => {
     const mq = await client(ctx);
     const name = fresh('undecodable');
     const dead = new Inbox<Message<Uint8Array>>();
@@ -587,7 +591,7 @@ function registerTests(factory: TransportFactory, capabilities: Capabilities, T:
     expect(duplicates.items).toEqual(['order-42']);
   });
 
-  test('copies of one id delivered at once run the handler once', always, async (ctx) => {
+  test('copies of one id delivered at once run the handler once', needs('competingConsumers'), async (ctx) => {
     const duplicates = new Inbox<string>();
     const mq = await client(ctx, { onDuplicate: (e) => duplicates.push(e.id) });
     const queue = mq.queue<string>(fresh('idempotent-race'));
@@ -647,7 +651,7 @@ function registerTests(factory: TransportFactory, capabilities: Capabilities, T:
     expect(started.items).toEqual([0, 1, 2]);
   });
 
-  test('two queues never see each other\'s messages', always, async (ctx) => {
+  test('two queues never see each other\'s messages', needs('multipleQueues'), async (ctx) => {
     const mq = await client(ctx);
     const a = mq.queue<string>(fresh('iso-a'));
     const b = mq.queue<string>(fresh('iso-b'));

@@ -52,10 +52,18 @@ export const zeromqConfigSchema = z.strictObject({
   backend: z.literal('zeromq'),
   /** `tcp://host:port` or `ipc://path` of the proxy (brokered) or of the sockets (direct). */
   address: z.string().regex(/^(tcp|ipc):\/\//, 'must start with tcp:// or ipc://'),
-  /** `brokered` (acks, redelivery, groups via the proxy) or `direct` (raw sockets, at-most-once). */
-  mode: z.enum(['brokered', 'direct']).optional(),
-  /** Send and receive high-water mark, in messages. */
+  /**
+   * `brokered` (default): through anymq-zmq-proxy, with acks, redelivery, groups and dead letters.
+   * `push-pull`: raw PUSH/PULL, one group of competing consumers, at-most-once.
+   * `pub-sub`: raw PUB/SUB, every consumer gets every message, at-most-once.
+   */
+  mode: z.enum(['brokered', 'push-pull', 'pub-sub']).optional(),
+  /** Send and receive high-water mark, in messages. Default 1000. */
   highWaterMark: positiveInt.optional(),
+  /** Brokered: how long a request waits for the proxy before a ConnectionError. Default 30 s. */
+  requestTimeoutMs: positiveInt.optional(),
+  /** Brokered: heartbeat interval; the proxy drops a client silent for 3 intervals. Default 1 s. */
+  heartbeatIntervalMs: positiveInt.optional(),
 });
 
 /** One schema for every backend: a discriminated union on `backend`. */

@@ -37,10 +37,10 @@ describe('resolveConfig', () => {
       partitions: 6,
       clientId: 'orders',
     });
-    expect(resolveConfig('zmq+tcp://127.0.0.1:5555?mode=direct', {})).toEqual({
+    expect(resolveConfig('zmq+tcp://127.0.0.1:5555?mode=push-pull', {})).toEqual({
       backend: 'zeromq',
       address: 'tcp://127.0.0.1:5555',
-      mode: 'direct',
+      mode: 'push-pull',
     });
     expect(resolveConfig('zmq+ipc:///tmp/anymq.sock', {})).toEqual({
       backend: 'zeromq',

@@ -18,6 +18,14 @@ export interface Capabilities {
   readonly redelivery: boolean;
   /** `delayMs` on send is supported. */
   readonly delayedDelivery: boolean;
+  /** Every group gets every message. */
+  readonly fanOut: boolean;
+  /** Members of one group share the messages, each message going to one member. */
+  readonly competingConsumers: boolean;
+  /** Messages can be moved to a dead-letter queue (`<queue>.dlq`) that is consumed like any queue. */
+  readonly deadLetters: boolean;
+  /** One transport serves many queues (false: one address carries one queue). */
+  readonly multipleQueues: boolean;
   /** Largest body the transport accepts, in bytes, if it knows one. */
   readonly maxMessageBytes?: number;
 }

@@ -21,6 +21,10 @@ const capabilities: Capabilities = {
   ordering: 'queue',
   redelivery: true,
   delayedDelivery: true,
+  fanOut: true,
+  competingConsumers: true,
+  deadLetters: true,
+  multipleQueues: true,
 };
 
 /** The in-process transport: exact, fast, no I/O and no hidden sleeps. Messages die with the process. */

@@ -8,4 +8,8 @@ runContractSuite('memory', () => new MemoryTransport(), {
   ordering: 'queue',
   redelivery: true,
   delayedDelivery: true,
+  fanOut: true,
+  competingConsumers: true,
+  deadLetters: true,
+  multipleQueues: true,
 });

@@ -30,6 +30,10 @@ const capabilities: Capabilities = {
   ordering: 'queue',
   redelivery: true,
   delayedDelivery: true,
+  fanOut: true,
+  competingConsumers: true,
+  deadLetters: true,
+  multipleQueues: true,
 };
 
 /** The RabbitMQ transport. Topology is described in topology.ts; header names in @anymq/core. */

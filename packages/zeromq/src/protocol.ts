@@ -1,0 +1,57 @@
+import type { OutgoingMessage } from '@anymq/core';
+
+/**
+ * The brokered protocol between clients (DEALER) and anymq-zmq-proxy (ROUTER). Every message is a
+ * list of frames; the first names the command.
+ *
+ * client → proxy                                        proxy → client
+ *   PUB   reqId queue (meta body)…                        OK    reqId
+ *   SUB   reqId subId queue group prefetch startFrom      ERR   reqId reason
+ *   UNSUB reqId subId                                     DLV   subId tag meta body
+ *   ACK   reqId tag      REL reqId tag                     HB    proxyEpoch
+ *   RETRY reqId tag delayMs
+ *   DLQ   reqId tag queue headersJSON
+ *   HB
+ * `meta` is JSON: { id, key, headers, timestamp, delayMs } on PUB, { id, key, headers, timestamp,
+ * attempt } on DLV. A client silent for longer than the heartbeat timeout is dropped: its
+ * subscriptions end and every message it held goes back to its group.
+ */
+export const Command = {
+  publish: 'PUB',
+  subscribe: 'SUB',
+  unsubscribe: 'UNSUB',
+  ack: 'ACK',
+  release: 'REL',
+  retry: 'RETRY',
+  deadLetter: 'DLQ',
+  heartbeat: 'HB',
+  ok: 'OK',
+  error: 'ERR',
+  delivery: 'DLV',
+} as const;
+
+export interface PublishMeta {
+  id: string;
+  key?: string;
+  headers: Record<string, string>;
+  timestamp: number;
+  delayMs: number;
+}
+
+export interface DeliveryMeta {
+  id: string;
+  key?: string;
+  headers: Record<string, string>;
+  timestamp: number;
+  attempt: number;
+}
+
+export function publishFrames(message: OutgoingMessage): [string, Buffer] {
+  const meta: PublishMeta = { id: message.id, headers: { ...message.headers }, timestamp: message.timestamp, delayMs: message.delayMs };
+  if (message.key !== undefined) meta.key = message.key;
+  return [JSON.stringify(meta), Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength)];
+}
+
+export function text(frame: Buffer | undefined): string {
+  return frame ? frame.toString('utf8') : '';
+}
