@@ -394,7 +394,9 @@ function registerTests(factory: TransportFactory, capabilities: Capabilities, T:
     release.open();
     await within(closing, 'close() after the handler finished', T);
     expect(finished).toEqual(['in-flight']);
-    // It was acked: the group's next member sees only what comes after it.
+    // Where unacked messages would come back, check it was acked: the group's next member sees only
+    // what comes after it. (At-most-once transports may drop a message sent while a member leaves.)
+    if (!capabilities.redelivery) return;
     const next = new Inbox<string>();
     await queue.consumer({ group: 'g' }).run((m) => next.push(m.body));
     await queue.producer().send('after');
@@ -418,7 +420,7 @@ function registerTests(factory: TransportFactory, capabilities: Capabilities, T:
     expect(signal?.aborted).toBe(true);
   });
 
-  test('an AbortSignal passed to run stops intake and hands messages back to the group', needs('competingConsumers'), async (ctx) => {
+  test('an AbortSignal passed to run stops intake and hands messages back to the group', needs('competingConsumers', 'redelivery'), async (ctx) => {
     const mq = await client(ctx);
     const queue = mq.queue<number>(fresh('abort'));
     const first = new Inbox<number>();

@@ -64,6 +64,8 @@ export const zeromqConfigSchema = z.strictObject({
   requestTimeoutMs: positiveInt.optional(),
   /** Brokered: heartbeat interval; the proxy drops a client silent for 3 intervals. Default 1 s. */
   heartbeatIntervalMs: positiveInt.optional(),
+  /** push-pull and pub-sub: whether this side binds the address (the sending side, usually). Default true. */
+  bind: z.boolean().optional(),
 });
 
 /** One schema for every backend: a discriminated union on `backend`. */

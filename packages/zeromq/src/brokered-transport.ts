@@ -49,7 +49,7 @@ export class ZmqBrokeredTransport implements Transport {
   readonly #subscriptions = new Map<string, ActiveSubscription>();
   #heartbeat: NodeJS.Timeout | undefined;
   #receiving: Promise<void> | undefined;
-  #epoch: string | undefined;
+  #session: string | undefined;
   #nextRequest = 0;
   #closed = false;
 
@@ -170,13 +170,16 @@ export class ZmqBrokeredTransport implements Transport {
     else request.resolve();
   }
 
-  /** The proxy answers heartbeats with its epoch; a new epoch means it restarted and forgot us. */
-  #proxyAlive(epoch: string): void {
+  /**
+   * The proxy answers heartbeats with `epoch/session`; a change means it restarted or dropped this
+   * client (silent too long), and forgot its subscriptions.
+   */
+  #proxyAlive(session: string): void {
     this.#answer('hb');
-    if (this.#epoch !== undefined && this.#epoch !== epoch) {
+    if (this.#session !== undefined && this.#session !== session) {
       for (const subId of this.#subscriptions.keys()) void this.#subscribeAtProxy(subId).catch(() => undefined);
     }
-    this.#epoch = epoch;
+    this.#session = session;
   }
 
   #deliver(subId: string, tag: string, meta: DeliveryMeta, body: Buffer): void {

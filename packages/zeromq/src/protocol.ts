@@ -8,13 +8,15 @@ import type { OutgoingMessage } from '@anymq/core';
  *   PUB   reqId queue (meta body)…                        OK    reqId
  *   SUB   reqId subId queue group prefetch startFrom      ERR   reqId reason
  *   UNSUB reqId subId                                     DLV   subId tag meta body
- *   ACK   reqId tag      REL reqId tag                     HB    proxyEpoch
+ *   ACK   reqId tag      REL reqId tag                     HB    proxyEpoch/session
  *   RETRY reqId tag delayMs
  *   DLQ   reqId tag queue headersJSON
  *   HB
  * `meta` is JSON: { id, key, headers, timestamp, delayMs } on PUB, { id, key, headers, timestamp,
  * attempt } on DLV. A client silent for longer than the heartbeat timeout is dropped: its
- * subscriptions end and every message it held goes back to its group.
+ * subscriptions end and every message it held goes back to its group. The heartbeat answer names
+ * the proxy's epoch and the client's session there: when either changes (the proxy restarted, or
+ * dropped this client while it was still alive), the client subscribes again.
  */
 export const Command = {
   publish: 'PUB',

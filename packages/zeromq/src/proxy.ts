@@ -18,6 +18,8 @@ export interface ProxyOptions {
 
 interface Client {
   readonly identity: Buffer;
+  /** New each time the proxy (re)creates its record of a client, e.g. after dropping it. */
+  readonly session: string;
   lastSeen: number;
   readonly subscriptions: Map<string, Subscription>;
   readonly deliveries: Map<string, Delivery>;
@@ -85,7 +87,7 @@ export class ZmqProxy {
 
   async #handle(client: Client, command: string, args: Buffer[]): Promise<void> {
     if (command === Command.heartbeat) {
-      await this.#send(client, [Command.heartbeat, this.epoch]);
+      await this.#send(client, [Command.heartbeat, `${this.epoch}/${client.session}`]);
       return;
     }
     const reqId = text(args[0]);
@@ -170,7 +172,7 @@ export class ZmqProxy {
     const key = identity.toString('hex');
     let client = this.#clients.get(key);
     if (!client) {
-      client = { identity, lastSeen: Date.now(), subscriptions: new Map(), deliveries: new Map() };
+      client = { identity, session: randomUUID(), lastSeen: Date.now(), subscriptions: new Map(), deliveries: new Map() };
       this.#clients.set(key, client);
     }
     return client;
