@@ -1,5 +1,5 @@
 /** The real backends this run covers: `ANYMQ_TEST_BACKENDS` (comma list), default all of them. */
-export const realBackends = ['rabbitmq'] as const;
+export const realBackends = ['rabbitmq', 'kafka'] as const;
 export type RealBackend = (typeof realBackends)[number];
 
 export function selectedBackends(env = process.env): RealBackend[] {

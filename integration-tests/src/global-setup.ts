@@ -1,11 +1,13 @@
 import type { TestProject } from 'vitest/node';
 import { selectedBackends } from './backends.js';
+import { startKafka } from './kafka-broker.js';
 import { type RabbitmqBroker, startRabbitmq } from './rabbitmq-broker.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     backends: string[];
     rabbitmqUrl: string;
+    kafkaBrokers: string[];
   }
 }
 
@@ -19,6 +21,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const broker: RabbitmqBroker = await startRabbitmq();
     console.log(`RabbitMQ ready in ${Date.now() - started} ms`);
     project.provide('rabbitmqUrl', broker.url);
+    stops.push(() => broker.stop());
+  }
+  if (backends.includes('kafka')) {
+    const started = Date.now();
+    const broker = await startKafka();
+    console.log(`Kafka ready in ${Date.now() - started} ms`);
+    project.provide('kafkaBrokers', broker.brokers);
     stops.push(() => broker.stop());
   }
   return async () => {

@@ -435,7 +435,7 @@ function registerTests(factory: TransportFactory, capabilities: Capabilities, T:
     const second = new Inbox<number>();
     await queue.consumer({ group: 'g', concurrency: 2 }).run((m) => second.push(m.body));
     await second.waitFor(20, 'the rest at the other member', T);
-    expect(first.items).toEqual([0, 1]);
+    expect(new Set(first.items)).toEqual(new Set([0, 1]));
     expect(new Set(second.items)).toEqual(new Set(Array.from({ length: 20 }, (_, i) => i + 2)));
   });
 
@@ -643,7 +643,8 @@ function registerTests(factory: TransportFactory, capabilities: Capabilities, T:
       started.push(m.body);
       if (m.body === 0) await hold.promise;
     });
-    await queue.producer().sendBatch([{ body: 0 }, { body: 1 }, { body: 2 }]);
+    // One key, so that transports ordered per key keep these in order too.
+    await queue.producer().sendBatch([0, 1, 2].map((body) => ({ body, key: 'one-key' })));
     await started.waitFor(1, 'the first message', T);
     // An observation window, not a synchronisation: nothing else may start while 0 is unacked.
     await new Promise((resolve) => setTimeout(resolve, 100));

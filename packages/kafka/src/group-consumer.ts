@@ -1,0 +1,243 @@
+import { Headers, type Delivery, type SubscribeOptions, type Subscription } from '@anymq/core';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { NOT_BEFORE_HEADER, copyOf, fromKafkaMessage } from './kafka-message.js';
+import { OffsetTracker } from './offset-tracker.js';
+import { delayTopic, kafkaGroupId, retryTopic } from './topics.js';
+
+/** What a group consumer needs from its transport. */
+export interface GroupConsumerHost {
+  readonly kafka: Kafka;
+  ensureTopics(topics: string[]): Promise<void>;
+  produce(topic: string, messages: ReturnType<typeof copyOf>[]): Promise<void>;
+  /** For startFrom 'latest': point a group that has no offsets yet at the end of these topics. */
+  startAtEnd(groupId: string, topics: string[]): Promise<void>;
+  readonly joinTimeoutMs: number;
+}
+
+/**
+ * One member of a group: a kafkajs consumer of the queue's topic, its delay topic and the group's
+ * retry topic. At most `prefetch` messages are unsettled at once, across partitions; within a
+ * partition, messages with one key run one after another. An offset is committed once it and all
+ * before it in its partition are settled. A message from a retry or delay topic that is not due yet
+ * pauses its partition until it is, then is read again.
+ */
+export class GroupConsumer implements Subscription {
+  readonly #host: GroupConsumerHost;
+  readonly #queue: string;
+  readonly #options: SubscribeOptions;
+  readonly #onDelivery: (delivery: Delivery) => void;
+  readonly #groupId: string;
+  readonly #consumer: Consumer;
+  readonly #trackers = new Map<string, OffsetTracker>();
+  /** Per partition and key, the settlement of the message of that key in flight. */
+  readonly #keys = new Map<string, Promise<void>>();
+  readonly #commits = new Map<string, { topic: string; partition: number; offset: bigint }>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #committing: Promise<void> | undefined;
+  #unsettled = 0;
+  /** Partition loops waiting for room under `prefetch`; all are woken when a message settles. */
+  readonly #roomWaiters = new Set<() => void>();
+  #stopped = false;
+  #disconnected: Promise<void> | undefined;
+
+  constructor(host: GroupConsumerHost, queue: string, options: SubscribeOptions, onDelivery: (delivery: Delivery) => void) {
+    this.#host = host;
+    this.#queue = queue;
+    this.#options = options;
+    this.#onDelivery = onDelivery;
+    this.#groupId = kafkaGroupId(queue, options.group);
+    this.#consumer = host.kafka.consumer({
+      groupId: this.#groupId,
+      heartbeatInterval: 500,
+      sessionTimeout: 10_000,
+      rebalanceTimeout: 20_000,
+      maxWaitTimeInMs: 100,
+      allowAutoTopicCreation: false,
+    });
+  }
+
+  async start(): Promise<void> {
+    const topics = [this.#queue, delayTopic(this.#queue), retryTopic(this.#queue, this.#options.group)];
+    await this.#host.ensureTopics(topics);
+    if (this.#options.startFrom === 'latest') await this.#host.startAtEnd(this.#groupId, topics.slice(0, 2));
+    await this.#consumer.connect();
+    await this.#consumer.subscribe({ topics, fromBeginning: true });
+    const joined = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`consumer group ${this.#groupId} did not join within ${this.#host.joinTimeoutMs} ms`)), this.#host.joinTimeoutMs);
+      const off = this.#consumer.on(this.#consumer.events.GROUP_JOIN, () => {
+        clearTimeout(timer);
+        off();
+        resolve();
+      });
+    });
+    await this.#consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 16,
+      eachBatch: (payload) => this.#eachBatch(payload),
+    });
+    try {
+      await joined;
+    } catch (error) {
+      await this.#consumer.disconnect().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Stops intake; the consumer leaves its group once every message it handed out is settled. */
+  async close(): Promise<void> {
+    this.#stopped = true;
+    this.#wake();
+    if (this.#unsettled === 0) await this.#disconnect();
+  }
+
+  /** Leaves the group at once (transport close). */
+  async shutdown(): Promise<void> {
+    this.#stopped = true;
+    this.#wake();
+    await this.#disconnect();
+  }
+
+  async #eachBatch({ batch, heartbeat, isRunning, isStale, pause, resolveOffset }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const trackerKey = `${topic}:${partition}`;
+    let tracker = this.#trackers.get(trackerKey);
+    if (!tracker) {
+      tracker = new OffsetTracker();
+      this.#trackers.set(trackerKey, tracker);
+    }
+    for (const message of batch.messages) {
+      if (this.#stopped || !isRunning() || isStale()) return;
+      const fields = fromKafkaMessage(message, topic, partition);
+      const wait = fields.notBefore - Date.now();
+      if (wait > 0) {
+        // Not due yet: read it again when it is; nothing after it in this partition runs before.
+        this.#consumer.seek({ topic, partition, offset: message.offset });
+        const resume = pause();
+        const timer = setTimeout(() => {
+          this.#timers.delete(timer);
+          resume();
+        }, wait);
+        this.#timers.add(timer);
+        return;
+      }
+      const keyLock = fields.key === undefined ? undefined : `${trackerKey}:${fields.key}`;
+      if (keyLock) while (this.#keys.has(keyLock)) await this.#withHeartbeats(this.#keys.get(keyLock) as Promise<void>, heartbeat);
+      await this.#reserveRoom(heartbeat);
+      if (this.#stopped || !isRunning() || isStale()) {
+        this.#unsettled--;
+        this.#wake();
+        return;
+      }
+      this.#deliver(topic, partition, tracker, message, fields, keyLock);
+      // Moves kafkajs' fetch position on; what is committed is decided by the tracker, not by this.
+      resolveOffset(message.offset);
+    }
+  }
+
+  #deliver(
+    topic: string,
+    partition: number,
+    tracker: OffsetTracker,
+    message: KafkaMessage,
+    fields: ReturnType<typeof fromKafkaMessage>,
+    keyLock: string | undefined,
+  ): void {
+    const offset = BigInt(message.offset);
+    tracker.start(offset); // its slot under `prefetch` was reserved by #reserveRoom
+    let release!: () => void;
+    if (keyLock) this.#keys.set(keyLock, new Promise<void>((resolve) => (release = resolve)));
+    let settled = false;
+    const settle = async (work: () => Promise<void>, commit = true): Promise<void> => {
+      if (settled) return;
+      settled = true;
+      try {
+        await work();
+        if (commit) this.#scheduleCommit(topic, partition, tracker.settle(offset));
+      } finally {
+        if (keyLock) {
+          this.#keys.delete(keyLock);
+          release();
+        }
+        this.#unsettled--;
+        this.#wake();
+        if (this.#stopped && this.#unsettled === 0) void this.#disconnect();
+      }
+    };
+    const { notBefore: _notBefore, ...delivery } = fields;
+    this.#onDelivery({
+      ...delivery,
+      body: message.value ?? Buffer.alloc(0),
+      ack: () => settle(async () => undefined),
+      retry: (delayMs) =>
+        settle(() =>
+          this.#host.produce(retryTopic(this.#queue, this.#options.group), [
+            copyOf(message, fields.id, { [Headers.retries]: String(fields.attempt), [NOT_BEFORE_HEADER]: String(Date.now() + delayMs) }),
+          ]),
+        ),
+      deadLetter: (queue, headers) =>
+        settle(async () => {
+          await this.#host.ensureTopics([queue]);
+          await this.#host.produce(queue, [copyOf(message, fields.id, headers)]);
+        }),
+      // Not processed: leave the offset uncommitted, so the partition's next owner reads it again.
+      release: () => settle(async () => undefined, false),
+    });
+  }
+
+  /** Waits until fewer than `prefetch` messages are unsettled, then takes a slot (check and take are one step). */
+  async #reserveRoom(heartbeat: () => Promise<void>): Promise<void> {
+    while (this.#unsettled >= this.#options.prefetch && !this.#stopped) {
+      await this.#withHeartbeats(new Promise<void>((resolve) => this.#roomWaiters.add(resolve)), heartbeat);
+    }
+    this.#unsettled++;
+  }
+
+  #wake(): void {
+    const waiters = [...this.#roomWaiters];
+    this.#roomWaiters.clear();
+    for (const wake of waiters) wake();
+  }
+
+  /** Waits for `promise`, heartbeating every second so that a long handler keeps the membership. */
+  async #withHeartbeats(promise: Promise<void>, heartbeat: () => Promise<void>): Promise<void> {
+    let done = false;
+    void promise.finally(() => (done = true));
+    while (!done) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, 1_000)))]);
+      clearTimeout(timer);
+      if (!done) await heartbeat().catch(() => undefined);
+    }
+  }
+
+  #scheduleCommit(topic: string, partition: number, offset: bigint | undefined): void {
+    if (offset === undefined) return;
+    this.#commits.set(`${topic}:${partition}`, { topic, partition, offset });
+    this.#committing ??= this.#flushCommits();
+  }
+
+  /** Commits the latest committable offset of each partition, coalescing commits made meanwhile. */
+  async #flushCommits(): Promise<void> {
+    try {
+      while (this.#commits.size > 0) {
+        const batch = [...this.#commits.values()];
+        this.#commits.clear();
+        await this.#consumer
+          .commitOffsets(batch.map(({ topic, partition, offset }) => ({ topic, partition, offset: String(offset) })))
+          .catch(() => undefined); // after a rebalance the new owner reads these again: at-least-once
+      }
+    } finally {
+      this.#committing = undefined;
+    }
+  }
+
+  #disconnect(): Promise<void> {
+    this.#disconnected ??= (async () => {
+      for (const timer of this.#timers) clearTimeout(timer);
+      await this.#committing;
+      await this.#consumer.disconnect().catch(() => undefined);
+    })();
+    return this.#disconnected;
+  }
+}

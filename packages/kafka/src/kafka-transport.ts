@@ -1,0 +1,164 @@
+import {
+  type BackendConfig,
+  type Capabilities,
+  ClosedError,
+  ConnectionError,
+  type Delivery,
+  type OutgoingMessage,
+  PublishError,
+  type SubscribeOptions,
+  type Subscription,
+  type Transport,
+} from '@anymq/core';
+import { type Admin, CompressionTypes, Kafka, type Message, type Producer, type SASLOptions, logLevel } from 'kafkajs';
+import { GroupConsumer, type GroupConsumerHost } from './group-consumer.js';
+import { NOT_BEFORE_HEADER, toKafkaMessage } from './kafka-message.js';
+import { SendBatcher } from './send-batcher.js';
+import { delayTopic } from './topics.js';
+
+const capabilities: Capabilities = {
+  durable: true,
+  retainsForIdleGroups: true,
+  replay: true,
+  ordering: 'key',
+  redelivery: true,
+  delayedDelivery: true,
+  fanOut: true,
+  competingConsumers: true,
+  deadLetters: true,
+  multipleQueues: true,
+  // The broker's default message.max.bytes (1 MiB including the record overhead).
+  maxMessageBytes: 1_000_000,
+};
+
+/** The Kafka transport. Naming is described in topics.ts; offsets and retries in group-consumer.ts. */
+export class KafkaTransport implements Transport, GroupConsumerHost {
+  readonly name = 'kafka';
+  readonly capabilities = capabilities;
+  readonly kafka: Kafka;
+  readonly joinTimeoutMs = 30_000;
+  readonly #config: BackendConfig<'kafka'>;
+  readonly #admin: Admin;
+  readonly #producer: Producer;
+  readonly #batcher: SendBatcher;
+  readonly #topics = new Map<string, Promise<void>>();
+  readonly #consumers = new Set<GroupConsumer>();
+  #closed = false;
+
+  constructor(config: BackendConfig<'kafka'>) {
+    this.#config = config;
+    this.kafka = new Kafka({
+      clientId: config.clientId ?? 'anymq',
+      brokers: config.brokers,
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5_000 },
+      ...(config.ssl === undefined ? {} : { ssl: config.ssl as boolean }),
+      ...(config.sasl === undefined ? {} : { sasl: config.sasl as SASLOptions }),
+    });
+    this.#admin = this.kafka.admin();
+    this.#producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.#batcher = new SendBatcher(this.#producer, {
+      maxMessages: 1000,
+      ...(config.compression === 'gzip' ? { compression: CompressionTypes.GZIP } : {}),
+    });
+  }
+
+  async connect(): Promise<void> {
+    try {
+      await this.#admin.connect();
+      await this.#producer.connect();
+    } catch (error) {
+      await this.#disconnectClients();
+      throw new ConnectionError(`could not connect to Kafka at ${this.#config.brokers.join(',')}: ${String((error as Error).message)}`, error);
+    }
+  }
+
+  async publish(queue: string, messages: readonly OutgoingMessage[]): Promise<void> {
+    this.#assertOpen();
+    const now = [];
+    const later = [];
+    for (const message of messages) {
+      if (message.delayMs > 0) later.push(toKafkaMessage(message, { [NOT_BEFORE_HEADER]: String(Date.now() + message.delayMs) }));
+      else now.push(toKafkaMessage(message));
+    }
+    if (now.length > 0) {
+      await this.ensureTopics([queue]);
+      await this.produce(queue, now);
+    }
+    if (later.length > 0) {
+      await this.ensureTopics([delayTopic(queue)]);
+      await this.produce(delayTopic(queue), later);
+    }
+  }
+
+  async subscribe(queue: string, options: SubscribeOptions, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
+    this.#assertOpen();
+    const consumer = new GroupConsumer(this, queue, options, onDelivery);
+    await consumer.start();
+    this.#consumers.add(consumer);
+    return {
+      close: async () => {
+        this.#consumers.delete(consumer);
+        await consumer.close();
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all([...this.#consumers].map((consumer) => consumer.shutdown()));
+    await this.#disconnectClients();
+  }
+
+  async produce(topic: string, messages: Message[]): Promise<void> {
+    try {
+      await this.#batcher.send(topic, messages);
+    } catch (error) {
+      const type = (error as { type?: string }).type;
+      if (type === 'MESSAGE_TOO_LARGE') {
+        throw new PublishError(`Kafka refused a message for "${topic}" as too large (broker message.max.bytes, 1 MiB by default). Fix: send smaller bodies or raise max.message.bytes on the topic.`, error);
+      }
+      throw new PublishError(`Kafka did not acknowledge messages for "${topic}": ${String((error as Error).message)}`, error);
+    }
+  }
+
+  ensureTopics(topics: string[]): Promise<void> {
+    const missing = topics.filter((topic) => !this.#topics.has(topic));
+    if (missing.length > 0) {
+      const creating = this.#admin
+        .createTopics({
+          waitForLeaders: true,
+          topics: missing.map((topic) => ({
+            topic,
+            numPartitions: this.#config.partitions ?? 4,
+            replicationFactor: this.#config.replicationFactor ?? 1,
+          })),
+        })
+        .then(() => undefined);
+      for (const topic of missing) {
+        this.#topics.set(topic, creating);
+        creating.catch(() => this.#topics.delete(topic));
+      }
+    }
+    return Promise.all(topics.map((topic) => this.#topics.get(topic))).then(() => undefined);
+  }
+
+  async startAtEnd(groupId: string, topics: string[]): Promise<void> {
+    for (const topic of topics) {
+      const [committed] = await this.#admin.fetchOffsets({ groupId, topics: [topic] });
+      if (committed?.partitions.some((p) => p.offset !== '-1')) continue;
+      const ends = await this.#admin.fetchTopicOffsets(topic);
+      await this.#admin.setOffsets({ groupId, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
+    }
+  }
+
+  async #disconnectClients(): Promise<void> {
+    await this.#producer.disconnect().catch(() => undefined);
+    await this.#admin.disconnect().catch(() => undefined);
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ClosedError('the Kafka transport is closed; connect again.');
+  }
+}

@@ -1,0 +1,65 @@
+import type { Message, Producer, TopicMessages } from 'kafkajs';
+
+interface Waiting {
+  readonly topic: string;
+  readonly messages: Message[];
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Coalesces concurrent sends into one `sendBatch` request: while a request is in flight, new sends
+ * wait and then go together (up to `maxMessages` per request), so throughput does not depend on
+ * callers batching themselves, and a lone send is not delayed by a timer. Order per topic is kept.
+ */
+export class SendBatcher {
+  readonly #producer: Producer;
+  readonly #maxMessages: number;
+  readonly #compression: number | undefined;
+  readonly #waiting: Waiting[] = [];
+  #sending = false;
+
+  constructor(producer: Producer, options: { maxMessages: number; compression?: number }) {
+    this.#producer = producer;
+    this.#maxMessages = options.maxMessages;
+    this.#compression = options.compression;
+  }
+
+  send(topic: string, messages: Message[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ topic, messages, resolve, reject });
+      void this.#flush();
+    });
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#sending) return;
+    this.#sending = true;
+    try {
+      while (this.#waiting.length > 0) {
+        const batch: Waiting[] = [];
+        let count = 0;
+        while (this.#waiting.length > 0 && (batch.length === 0 || count + (this.#waiting[0] as Waiting).messages.length <= this.#maxMessages)) {
+          const next = this.#waiting.shift() as Waiting;
+          batch.push(next);
+          count += next.messages.length;
+        }
+        const byTopic = new Map<string, Message[]>();
+        for (const { topic, messages } of batch) {
+          const list = byTopic.get(topic) ?? [];
+          list.push(...messages);
+          byTopic.set(topic, list);
+        }
+        const topicMessages: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+        try {
+          await this.#producer.sendBatch({ topicMessages, acks: -1, ...(this.#compression ? { compression: this.#compression } : {}) });
+          for (const waiting of batch) waiting.resolve();
+        } catch (error) {
+          for (const waiting of batch) waiting.reject(error);
+        }
+      }
+    } finally {
+      this.#sending = false;
+    }
+  }
+}
