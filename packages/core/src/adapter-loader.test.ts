@@ -4,7 +4,9 @@ import { ConfigError } from './errors.js';
 
 describe('loadTransport', () => {
   it('names the package to install when an adapter is missing (a real failed import)', async () => {
-    const error = await loadTransport({ backend: 'kafka', brokers: ['k:9092'] }).catch((e: unknown) => e);
+    // Every adapter is in this workspace, so import a name that is installed nowhere.
+    const missing = (specifier: string) => import(`${specifier}-not-installed-anywhere`);
+    const error = await loadTransport({ backend: 'kafka', brokers: ['k:9092'] }, missing).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect(error).toMatchObject({ code: 'ADAPTER_NOT_INSTALLED', field: 'backend' });
     expect((error as Error).message).toContain('npm install @anymq/kafka');

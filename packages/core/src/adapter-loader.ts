@@ -69,6 +69,6 @@ function isMissingPackage(error: unknown, name: string): boolean {
   return (
     (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') &&
     typeof message === 'string' &&
-    message.includes(`'${name}'`)
+    message.includes(name)
   );
 }
