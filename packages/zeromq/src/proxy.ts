@@ -86,17 +86,20 @@ export class ZmqProxy {
   }
 
   async #handle(client: Client, command: string, args: Buffer[]): Promise<void> {
+    let reply: string[];
     if (command === Command.heartbeat) {
-      await this.#send(client, [Command.heartbeat, `${this.epoch}/${client.session}`]);
-      return;
+      reply = [Command.heartbeat, `${this.epoch}/${client.session}`];
+    } else {
+      const reqId = text(args[0]);
+      try {
+        await this.#execute(client, command, args.slice(1));
+        reply = [Command.ok, reqId];
+      } catch (error) {
+        reply = [Command.error, reqId, String((error as Error)?.message ?? error)];
+      }
     }
-    const reqId = text(args[0]);
-    try {
-      await this.#execute(client, command, args.slice(1));
-      await this.#send(client, [Command.ok, reqId]);
-    } catch (error) {
-      await this.#send(client, [Command.error, reqId, String((error as Error)?.message ?? error)]);
-    }
+    // A client that left before its answer (EHOSTUNREACH) is dropped by the heartbeat sweep.
+    await this.#send(client, reply).catch(() => undefined);
   }
 
   async #execute(client: Client, command: string, args: Buffer[]): Promise<void> {

@@ -1,0 +1,27 @@
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@anymq/core';
+
+/**
+ * anymq doctor: reports the backend and its capabilities, then sends one message to a fresh queue
+ * and times its round trip. Connection problems surface before this runs, from connect().
+ */
+export async function doctor(mq: Client, target: string, out: NodeJS.WritableStream): Promise<void> {
+  out.write(`backend: ${mq.backend} (${target})\n`);
+  const capabilities = Object.entries(mq.capabilities)
+    .map(([name, value]) => `${name}=${String(value)}`)
+    .join(', ');
+  out.write(`capabilities: ${capabilities}\n`);
+  const queue = mq.queue<string>(`anymq-doctor-${randomUUID().slice(0, 8)}`);
+  let received!: () => void;
+  const arrived = new Promise<void>((resolve) => (received = resolve));
+  await queue.consumer({ group: 'doctor', startFrom: 'earliest' }).run(() => received());
+  const started = performance.now();
+  await queue.producer().send('ping');
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the round trip through ${queue.name} did not complete within 10 s`)), 10_000);
+  });
+  await Promise.race([arrived, timeout]).finally(() => clearTimeout(timer));
+  out.write(`round trip: ${(performance.now() - started).toFixed(1)} ms (send, confirm, deliver, ack)\n`);
+  out.write('ok\n');
+}
