@@ -138,10 +138,13 @@ export class MemoryGroup {
       do {
         this.#again = false;
         for (;;) {
-          const subscriber = this.#subscriberWithRoom();
+          const index = this.#subscriberWithRoom();
+          const subscriber = this.#subscribers[index];
           if (!subscriber) break;
           const pending = this.#next();
           if (!pending) break;
+          // Only a delivery moves the round-robin on, so idle dispatches do not skew the sharing.
+          this.#nextSubscriber = (index + 1) % this.#subscribers.length;
           subscriber.unsettled++;
           subscriber.onDelivery(new MemoryDelivery(this, subscriber, pending.message, pending.attempt));
         }
@@ -185,17 +188,15 @@ export class MemoryGroup {
     return { message, attempt: 1 };
   }
 
-  #subscriberWithRoom(): Subscriber | undefined {
+  /** The index of the next subscriber, round-robin, that has room; -1 when none has. */
+  #subscriberWithRoom(): number {
     const count = this.#subscribers.length;
     for (let i = 0; i < count; i++) {
       const index = (this.#nextSubscriber + i) % count;
       const subscriber = this.#subscribers[index];
-      if (subscriber && subscriber.unsettled < subscriber.prefetch) {
-        this.#nextSubscriber = (index + 1) % count;
-        return subscriber;
-      }
+      if (subscriber && subscriber.unsettled < subscriber.prefetch) return index;
     }
-    return undefined;
+    return -1;
   }
 }
 
