@@ -116,6 +116,25 @@ describe.runIf(selected)('rabbitmq adapter', () => {
     await inbox.waitFor(1, 'a message after the refusal', T);
   });
 
+  it('a 404 from the broker (exchange deleted under the client) fails the send with PublishError, not the client', async (ctx) => {
+    const mq = await client(ctx);
+    const queue = mq.queue<string>(fresh('deleted'));
+    const inbox = new Inbox<string>();
+    await queue.consumer({ group: 'g' }).run((m) => inbox.push(m.body));
+    await queue.producer().send('before');
+    const channel = await plainChannel(ctx);
+    await channel.deleteExchange(queue.name);
+    const error = await queue.producer().send('into the void').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PublishError);
+    expect((error as Error).message).toMatch(/NOT_FOUND|404/);
+    // The connection survived: another queue still works.
+    const other = mq.queue<string>(fresh('after-404'));
+    const otherInbox = new Inbox<string>();
+    await other.consumer({ group: 'g' }).run((m) => otherInbox.push(m.body));
+    await other.producer().send('still fine');
+    await otherInbox.waitFor(1, 'a message after the 404', T);
+  });
+
   it('with singleActiveConsumer, one member of a group receives at a time and order holds', async (ctx) => {
     const mq = await client(ctx, { singleActiveConsumer: true });
     const queue = mq.queue<number>(fresh('sac'));

@@ -140,6 +140,8 @@ export class QueueConsumer<T> implements Consumer<T> {
       (delivery) => this.#onDelivery(delivery),
     );
     this.#subscription = subscription;
+    // close() or an abort may have come while subscribing: stop the intake that just started.
+    if (this.#intakeStopped) await subscription.close();
     const { signal } = options;
     if (signal?.aborted) await this.#stopIntake();
     else signal?.addEventListener('abort', () => void this.#stopIntake(), { once: true });
@@ -183,7 +185,10 @@ export class QueueConsumer<T> implements Consumer<T> {
       settled ??= outcome().catch((error: unknown) => this.#reportSettleError(error));
       return settled;
     };
-    const processing = this.#process(delivery, this.#handler, settle);
+    // Anything #process did not handle itself (a throwing idempotency store, say) fails the message.
+    const processing = this.#process(delivery, this.#handler, settle).catch((error: unknown) =>
+      settle(() => this.#failed(delivery, toError(error))),
+    );
     this.#running.set(processing, () => settle(() => delivery.release()));
     void processing.finally(() => this.#running.delete(processing));
   }
@@ -209,7 +214,14 @@ export class QueueConsumer<T> implements Consumer<T> {
     let claim: (() => void) | undefined;
     if (this.#store) {
       claim = await claimId(this.#store, `${this.#scope()}\u0000${delivery.id}`);
-      if (await this.#store.has(this.#scope(), delivery.id)) {
+      let duplicate: boolean;
+      try {
+        duplicate = await this.#store.has(this.#scope(), delivery.id);
+      } catch (error) {
+        claim(); // the retry must be able to claim the id again
+        throw error;
+      }
+      if (duplicate) {
         claim();
         await settle(() => delivery.ack());
         observer?.onDuplicate?.({ queue, group: this.#group, id: delivery.id });
@@ -266,7 +278,12 @@ export class QueueConsumer<T> implements Consumer<T> {
   }
 
   async #acked(delivery: Delivery, started: number): Promise<void> {
-    if (this.#store) await this.#store.add(this.#scope(), delivery.id);
+    if (this.#store) {
+      // The handler succeeded: ack even if the id could not be recorded (a later copy may then run again).
+      await Promise.resolve()
+        .then(() => this.#store?.add(this.#scope(), delivery.id))
+        .catch((error: unknown) => this.#reportSettleError(error));
+    }
     await delivery.ack();
     const onAcked = this.#context.observer?.onAcked;
     if (onAcked) {

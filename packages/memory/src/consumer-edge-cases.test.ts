@@ -1,0 +1,40 @@
+import { Inbox } from '@anymq/contract';
+import { type IdempotencyStore, connect } from '@anymq/core';
+import { describe, expect, it } from 'vitest';
+import { MemoryTransport } from './memory-transport.js';
+
+describe('core consumer edge cases, on the memory transport', () => {
+  it('a failing idempotency store fails the attempt (retried), it does not crash the process', async () => {
+    const mq = await connect(new MemoryTransport());
+    let calls = 0;
+    const flaky: IdempotencyStore = {
+      has: () => {
+        if (calls++ === 0) throw new Error('store unreachable');
+        return false;
+      },
+      add: () => undefined,
+    };
+    const handled = new Inbox<number>();
+    await mq.queue<string>('orders').consumer({ group: 'g', idempotency: { store: flaky }, retry: { initialDelayMs: 1 } }).run((m) => handled.push(m.attempt));
+    await mq.queue<string>('orders').producer().send('x');
+    await handled.waitFor(1, 'the retried message', 5_000);
+    expect(handled.items).toEqual([2]);
+    await mq.close();
+  });
+
+  it('close() while run() is still subscribing leaves no intake behind', async () => {
+    const mq = await connect(new MemoryTransport());
+    const queue = mq.queue<number>('jobs');
+    const early = queue.consumer({ group: 'g' });
+    const handled = new Inbox<number>();
+    const running = early.run((m) => handled.push(m.body));
+    await early.close();
+    await running;
+    const other = new Inbox<number>();
+    await queue.consumer({ group: 'g' }).run((m) => other.push(m.body));
+    await queue.producer().sendBatch([{ body: 1 }, { body: 2 }]);
+    await other.waitFor(2, 'both messages at the consumer that stayed', 5_000);
+    expect(handled.items).toEqual([]);
+    await mq.close();
+  });
+});
