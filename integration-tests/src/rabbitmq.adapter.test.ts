@@ -155,6 +155,11 @@ describe.runIf(selected)('rabbitmq adapter', () => {
     expect([first.length, second.length].sort()).toEqual([0, 50]);
   });
 
+  it('reports the broker product and version', async (ctx) => {
+    const mq = await client(ctx);
+    expect(await mq.describeBroker()).toMatch(/^RabbitMQ \d+\.\d+\.\d+/);
+  });
+
   it('an unreachable broker is a ConnectionError that does not show the password', async () => {
     const error = await connect('amqp://user:s3cret@127.0.0.1:1').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectionError);

@@ -23,6 +23,8 @@ export interface Client {
   readonly backend: string;
   readonly capabilities: Capabilities;
   queue<T = unknown>(name: string, options?: QueueOptions<T>): Queue<T>;
+  /** The broker's product and version where the backend can tell, else undefined. */
+  describeBroker(): Promise<string | undefined>;
   /** Closes every consumer (draining handlers), then every producer (flushing sends), then the transport. */
   close(): Promise<void>;
 }
@@ -70,6 +72,10 @@ class TransportClient implements Client, QueueHost {
     assertName('queue', name);
     this.#assertOpen();
     return new NamedQueue<T>(this, name, options.codec ?? (jsonCodec as Codec<T>), options.schema);
+  }
+
+  async describeBroker(): Promise<string | undefined> {
+    return this.#transport.describeBroker?.();
   }
 
   producer<T>(queue: string, codec: Codec<T>, schema: StandardSchemaV1 | undefined, options?: ProducerOptions): QueueProducer<T> {

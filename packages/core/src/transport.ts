@@ -89,6 +89,8 @@ export interface Transport {
   ): Promise<Subscription>;
   /** Release every resource. Called once, after every subscription is closed. */
   close(): Promise<void>;
+  /** The broker's product and version, where the protocol reports them (e.g. `RabbitMQ 3.13.7`). */
+  describeBroker?(): Promise<string | undefined>;
 }
 
 /** What an adapter package exports so that `connect({ backend })` can load it by name. */

@@ -68,6 +68,14 @@ export class Connection extends EventEmitter<{ reconnected: []; disconnected: [E
     return declared;
   }
 
+  /** The server's product and version, from the connection's handshake. */
+  async serverVersion(): Promise<string | undefined> {
+    const channel = await this.channel();
+    const { product, version } = channel.connection.serverProperties;
+    await channel.close().catch(() => undefined);
+    return product && version ? `${product} ${version}` : undefined;
+  }
+
   async close(): Promise<void> {
     const topology = await this.#topology?.catch(() => undefined);
     await topology?.close().catch(() => undefined);

@@ -82,6 +82,10 @@ export class RabbitmqTransport implements Transport, Requeuer {
     };
   }
 
+  describeBroker(): Promise<string | undefined> {
+    return this.#connection.serverVersion();
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

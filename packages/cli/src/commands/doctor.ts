@@ -7,6 +7,7 @@ import type { Client } from '@anymq/core';
  */
 export async function doctor(mq: Client, target: string, out: NodeJS.WritableStream): Promise<void> {
   out.write(`backend: ${mq.backend} (${target})\n`);
+  out.write(`broker: ${(await mq.describeBroker()) ?? 'not reported by this backend'}\n`);
   const capabilities = Object.entries(mq.capabilities)
     .map(([name, value]) => `${name}=${String(value)}`)
     .join(', ');
