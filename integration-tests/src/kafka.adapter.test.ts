@@ -75,6 +75,18 @@ describe.runIf(selected)('kafka adapter', () => {
     expect(inbox.items).toEqual([10, 20]);
   });
 
+  it('a burst of 10 KiB sends is split into requests the broker accepts', async (ctx) => {
+    const mq = await client(ctx);
+    const { bytesCodec } = await import('@anymq/core');
+    const queue = mq.queue<Uint8Array>(fresh('burst'), { codec: bytesCodec });
+    const inbox = new Inbox<number>();
+    await queue.consumer({ group: 'g', concurrency: 64 }).run((m) => inbox.push(m.body.length));
+    const producer = queue.producer();
+    await Promise.all(Array.from({ length: 500 }, () => producer.send(Buffer.alloc(10_240, 1))));
+    await inbox.waitFor(500, 'all 500 large messages', T);
+    expect(new Set(inbox.items)).toEqual(new Set([10_240]));
+  });
+
   it('an unreachable broker is a ConnectionError naming the brokers', async () => {
     const error = await connect({ backend: 'kafka', brokers: ['127.0.0.1:1'] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectionError);

@@ -59,6 +59,8 @@ export class KafkaTransport implements Transport, GroupConsumerHost {
     this.#producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     this.#batcher = new SendBatcher(this.#producer, {
       maxMessages: 1000,
+      // One request stays under the broker's default message.max.bytes (1 MiB) even for one partition.
+      maxBytes: 900_000,
       ...(config.compression === 'gzip' ? { compression: CompressionTypes.GZIP } : {}),
     });
   }

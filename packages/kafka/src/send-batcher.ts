@@ -9,19 +9,22 @@ interface Waiting {
 
 /**
  * Coalesces concurrent sends into one `sendBatch` request: while a request is in flight, new sends
- * wait and then go together (up to `maxMessages` per request), so throughput does not depend on
+ * wait and then go together (up to `maxMessages` and about `maxBytes` per request, so that no
+ * request exceeds the broker's message.max.bytes), so throughput does not depend on
  * callers batching themselves, and a lone send is not delayed by a timer. Order per topic is kept.
  */
 export class SendBatcher {
   readonly #producer: Producer;
   readonly #maxMessages: number;
+  readonly #maxBytes: number;
   readonly #compression: number | undefined;
   readonly #waiting: Waiting[] = [];
   #sending = false;
 
-  constructor(producer: Producer, options: { maxMessages: number; compression?: number }) {
+  constructor(producer: Producer, options: { maxMessages: number; maxBytes: number; compression?: number }) {
     this.#producer = producer;
     this.#maxMessages = options.maxMessages;
+    this.#maxBytes = options.maxBytes;
     this.#compression = options.compression;
   }
 
@@ -39,10 +42,15 @@ export class SendBatcher {
       while (this.#waiting.length > 0) {
         const batch: Waiting[] = [];
         let count = 0;
-        while (this.#waiting.length > 0 && (batch.length === 0 || count + (this.#waiting[0] as Waiting).messages.length <= this.#maxMessages)) {
-          const next = this.#waiting.shift() as Waiting;
-          batch.push(next);
+        let bytes = 0;
+        while (this.#waiting.length > 0) {
+          const next = this.#waiting[0] as Waiting;
+          const size = next.messages.reduce((sum, m) => sum + sizeOf(m), 0);
+          const full = count + next.messages.length > this.#maxMessages || bytes + size > this.#maxBytes;
+          if (batch.length > 0 && full) break;
+          batch.push(this.#waiting.shift() as Waiting);
           count += next.messages.length;
+          bytes += size;
         }
         const byTopic = new Map<string, Message[]>();
         for (const { topic, messages } of batch) {
@@ -62,4 +70,9 @@ export class SendBatcher {
       this.#sending = false;
     }
   }
+}
+
+function sizeOf(message: Message): number {
+  const value = message.value;
+  return (value === null || value === undefined ? 0 : Buffer.byteLength(value)) + 100; // + key, headers, framing
 }

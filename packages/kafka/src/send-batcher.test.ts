@@ -1,0 +1,28 @@
+import type { Producer, ProducerBatch } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { SendBatcher } from './send-batcher.js';
+
+/** A stand-in for the kafkajs producer that records the requests it was asked to send. */
+function recordingProducer(requests: ProducerBatch[]): Producer {
+  return { sendBatch: async (batch: ProducerBatch) => void requests.push(batch) } as unknown as Producer;
+}
+
+describe('SendBatcher', () => {
+  it('coalesces sends made while a request is in flight, in order, within the message and byte bounds', async () => {
+    const requests: ProducerBatch[] = [];
+    const batcher = new SendBatcher(recordingProducer(requests), { maxMessages: 3, maxBytes: 10_000 });
+    const value = Buffer.alloc(10);
+    await Promise.all(Array.from({ length: 7 }, (_, i) => batcher.send(i % 2 ? 'a' : 'b', [{ value, key: String(i) }])));
+    expect(requests.map((r) => r.topicMessages?.reduce((n, t) => n + t.messages.length, 0))).toEqual([1, 3, 3]);
+    const keys = requests.flatMap((r) => r.topicMessages?.flatMap((t) => t.messages.map((m) => `${t.topic}${String(m.key)}`)) ?? []);
+    expect(keys.filter((k) => k.startsWith('a'))).toEqual(['a1', 'a3', 'a5']);
+  });
+
+  it('never puts more than about maxBytes in one request (the broker refuses larger ones)', async () => {
+    const requests: ProducerBatch[] = [];
+    const batcher = new SendBatcher(recordingProducer(requests), { maxMessages: 1000, maxBytes: 25_000 });
+    const value = Buffer.alloc(10_240);
+    await Promise.all(Array.from({ length: 6 }, () => batcher.send('t', [{ value }])));
+    expect(requests.map((r) => r.topicMessages?.[0]?.messages.length)).toEqual([1, 2, 2, 1]);
+  });
+});
