@@ -1,7 +1,7 @@
 import type { TestProject } from 'vitest/node';
-import { selectedBackends } from './backends.js';
-import { startKafka } from './kafka-broker.js';
-import { type RabbitmqBroker, startRabbitmq } from './rabbitmq-broker.js';
+import { selectedBackends } from './backends.ts';
+import { startKafka } from './kafka-broker.ts';
+import { type RabbitmqBroker, startRabbitmq } from './rabbitmq-broker.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { GenericContainer, type StartedTestContainer, Wait } from 'testcontainers';
-import { freePort } from './free-port.js';
+import { freePort } from './free-port.ts';
 
 /**
  * A Kafka for tests. From `ANYMQ_KAFKA_BROKERS` (host:port list) when set (external mode), else a

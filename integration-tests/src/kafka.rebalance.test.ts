@@ -1,7 +1,7 @@
 import { type Consumer, connect } from '@anymq/core';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
-import { until } from './until.js';
+import { until } from './until.ts';
 
 const selected = inject('backends').includes('kafka');
 

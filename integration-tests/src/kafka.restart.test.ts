@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
-import { startKafka } from './kafka-broker.js';
-import { describeOutcome, restartMidStream } from './restart-scenario.js';
+import { startKafka } from './kafka-broker.ts';
+import { describeOutcome, restartMidStream } from './restart-scenario.ts';
 
 const selected = inject('backends').includes('kafka');
 

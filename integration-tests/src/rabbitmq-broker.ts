@@ -1,5 +1,5 @@
 import { GenericContainer, type StartedTestContainer, Wait } from 'testcontainers';
-import { freePort } from './free-port.js';
+import { freePort } from './free-port.ts';
 import { connect } from 'amqplib';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
-import { startRabbitmq } from './rabbitmq-broker.js';
-import { describeOutcome, restartMidStream } from './restart-scenario.js';
+import { startRabbitmq } from './rabbitmq-broker.ts';
+import { describeOutcome, restartMidStream } from './restart-scenario.ts';
 
 const selected = inject('backends').includes('rabbitmq');
 

@@ -1,6 +1,6 @@
 import { type ConfigInput, type SendOptions, connect } from '@anymq/core';
 import { randomUUID } from 'node:crypto';
-import { until } from './until.js';
+import { until } from './until.ts';
 
 export interface RestartOutcome {
   readonly restartMs: number;
