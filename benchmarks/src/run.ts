@@ -99,9 +99,13 @@ try {
 }
 
 const format = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : String(n));
+const pct = (x: number) => `±${Math.round(x * 50)}%`; // half the max-min range, relative to the median
 console.log(`\n| backend | workload | metric | raw | anymq | ratio (higher is better for anymq) |\n|---|---|---|---|---|---|`);
 for (const row of rows) {
-  console.log(`| ${row.backend} | ${row.workload} | ${row.metric} | ${format(row.raw)} ${row.unit} | ${format(row.anymq)} ${row.unit} | ${row.ratio.toFixed(2)} |`);
+  console.log(
+    `| ${row.backend} | ${row.workload} | ${row.metric} | ${format(row.raw)} ${row.unit} ${pct(row.spread.raw)} | ` +
+      `${format(row.anymq)} ${row.unit} ${pct(row.spread.anymq)} | ${row.ratio.toFixed(2)} |`,
+  );
 }
 console.log(`\n${rounds} round(s) per cell, medians; raw and anymq alternate in fresh processes${quick ? ' (--quick: small counts, no warm-up)' : ' after a warm-up'}.`);
 

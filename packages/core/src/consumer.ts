@@ -129,7 +129,9 @@ export class QueueConsumer<T> implements Consumer<T> {
 
   async run(handler: Handler<T>, options: { signal?: AbortSignal } = {}): Promise<void> {
     if (this.#closed) throw new ClosedError(this.#describe('is closed; create a new consumer to run again.'));
-    if (this.#handler) throw new AnymqError('HANDLER_FAILED', this.#describe('is already running; run() is called once per consumer.'));
+    if (this.#handler) {
+      throw new ConfigError(this.#describe('is already running. Fix: call run() once per consumer; create another consumer for another handler.'), { field: 'run' });
+    }
     if (typeof handler !== 'function') {
       throw new ConfigError('consumer.run(handler) takes a function.', { field: 'handler' });
     }

@@ -22,6 +22,14 @@ describe('core consumer edge cases, on the memory transport', () => {
     await mq.close();
   });
 
+  it('run() twice on one consumer is a ConfigError that says what to do', async () => {
+    const mq = await connect(new MemoryTransport());
+    const consumer = mq.queue('jobs').consumer({ group: 'g' });
+    await consumer.run(() => undefined);
+    await expect(consumer.run(() => undefined)).rejects.toMatchObject({ code: 'CONFIG_INVALID', field: 'run' });
+    await mq.close();
+  });
+
   it('close() while run() is still subscribing leaves no intake behind', async () => {
     const mq = await connect(new MemoryTransport());
     const queue = mq.queue<number>('jobs');

@@ -45,10 +45,6 @@ export class MemoryQueue {
     return this.#firstSeq + this.#log.length;
   }
 
-  get firstSeq(): number {
-    return this.#firstSeq;
-  }
-
   hasSpace(): boolean {
     return this.#log.length < this.capacity;
   }
