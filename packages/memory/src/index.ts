@@ -1,7 +1,7 @@
 import type { BackendConfig } from '@anymq/core';
 import { MemoryTransport } from './memory-transport.js';
 
-export { MemoryTransport, type MemoryTransportOptions } from './memory-transport.js';
+export { MemoryTransport, memoryCapabilities, type MemoryTransportOptions } from './memory-transport.js';
 export { RingBuffer } from './ring-buffer.js';
 
 /** Called by `connect({ backend: 'memory' })`. */

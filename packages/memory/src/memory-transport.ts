@@ -14,7 +14,8 @@ export interface MemoryTransportOptions {
   capacity?: number;
 }
 
-const capabilities: Capabilities = {
+/** What the memory transport guarantees (the ZeroMQ proxy, which stores in one, guarantees the same). */
+export const memoryCapabilities: Capabilities = {
   durable: false,
   retainsForIdleGroups: true,
   replay: true,
@@ -30,7 +31,7 @@ const capabilities: Capabilities = {
 /** The in-process transport: exact, fast, no I/O and no hidden sleeps. Messages die with the process. */
 export class MemoryTransport implements Transport {
   readonly name = 'memory';
-  readonly capabilities = capabilities;
+  readonly capabilities = memoryCapabilities;
   readonly #capacity: number;
   readonly #queues = new Map<string, MemoryQueue>();
   readonly #timers = new Set<NodeJS.Timeout>();

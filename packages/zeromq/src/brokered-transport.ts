@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   type BackendConfig,
-  type Capabilities,
   ClosedError,
   ConnectionError,
   type Delivery,
@@ -11,22 +10,11 @@ import {
   type Subscription,
   type Transport,
 } from '@anymq/core';
+import { memoryCapabilities } from '@anymq/memory';
 import { Dealer } from 'zeromq';
 import { Command, type DeliveryMeta, publishFrames, text } from './protocol.js';
 import { SendQueue } from './send-queue.js';
 
-const capabilities: Capabilities = {
-  durable: false,
-  retainsForIdleGroups: true,
-  replay: true,
-  ordering: 'queue',
-  redelivery: true,
-  delayedDelivery: true,
-  fanOut: true,
-  competingConsumers: true,
-  deadLetters: true,
-  multipleQueues: true,
-};
 
 interface ActiveSubscription {
   readonly queue: string;
@@ -41,7 +29,8 @@ interface ActiveSubscription {
  */
 export class ZmqBrokeredTransport implements Transport {
   readonly name = 'zeromq';
-  readonly capabilities = capabilities;
+  // The proxy keeps queues in a memory transport, so brokered mode guarantees what memory does.
+  readonly capabilities = memoryCapabilities;
   readonly #config: BackendConfig<'zeromq'>;
   readonly #dealer: Dealer;
   readonly #out: SendQueue;
