@@ -25,9 +25,14 @@ describe('codecs', () => {
   it('a user codec that throws becomes a CodecError with the cause', () => {
     const cause = new RangeError('bad');
     try {
-      runCodec('DECODE_FAILED', () => {
-        throw cause;
-      });
+      const throwing = {
+        contentType: 'x/test',
+        encode: () => new Uint8Array(),
+        decode: () => {
+          throw cause;
+        },
+      };
+      runCodec('DECODE_FAILED', throwing, new Uint8Array([1]));
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(CodecError);

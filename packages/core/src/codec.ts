@@ -43,10 +43,15 @@ export const bytesCodec: Codec<Uint8Array> = {
   },
 };
 
-/** Runs a codec step and turns any failure into a `CodecError` with the given code. */
-export function runCodec<R>(code: 'DECODE_FAILED' | 'ENCODE_FAILED', step: () => R): R {
+/**
+ * Encodes or decodes with `codec`, turning any failure into a `CodecError` with the given code.
+ * Takes the codec and value rather than a closure: it runs once per message.
+ */
+export function runCodec<T>(code: 'ENCODE_FAILED', codec: Codec<T>, value: T): Uint8Array;
+export function runCodec<T>(code: 'DECODE_FAILED', codec: Codec<T>, value: Uint8Array): T;
+export function runCodec<T>(code: 'DECODE_FAILED' | 'ENCODE_FAILED', codec: Codec<T>, value: unknown): unknown {
   try {
-    return step();
+    return code === 'ENCODE_FAILED' ? codec.encode(value as T) : codec.decode(value as Uint8Array);
   } catch (error) {
     if (error instanceof CodecError) throw error;
     const verb = code === 'ENCODE_FAILED' ? 'encode' : 'decode';

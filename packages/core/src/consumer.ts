@@ -82,6 +82,27 @@ async function claimId(store: IdempotencyStore, key: string): Promise<() => void
   };
 }
 
+/** A delivery being handled. It settles once: the first of ack, failure or hand-back wins. */
+class Running {
+  /** Settles when its handling has ended. */
+  done: Promise<void> | undefined;
+  #settled: Promise<void> | undefined;
+
+  constructor(
+    readonly delivery: Delivery,
+    readonly onSettleError: (error: unknown) => void,
+  ) {}
+
+  settle(outcome: () => Promise<void>): Promise<void> {
+    this.#settled ??= outcome().catch(this.onSettleError);
+    return this.#settled;
+  }
+
+  handBack(): Promise<void> {
+    return this.settle(() => this.delivery.release());
+  }
+}
+
 export class QueueConsumer<T> implements Consumer<T> {
   readonly #context: ConsumerContext<T>;
   readonly #group: string;
@@ -94,7 +115,7 @@ export class QueueConsumer<T> implements Consumer<T> {
   readonly #drainTimeoutMs: number;
   readonly #closing = new AbortController();
   /** Each message being handled, with the function that hands it back if the drain times out. */
-  readonly #running = new Map<Promise<void>, () => Promise<void>>();
+  readonly #running = new Set<Running>();
   #handler: Handler<T> | undefined;
   #subscription: Subscription | undefined;
   #intakeStopped = false;
@@ -162,10 +183,10 @@ export class QueueConsumer<T> implements Consumer<T> {
       const timedOut = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, this.#drainTimeoutMs);
       });
-      await Promise.race([Promise.allSettled([...this.#running.keys()]), timedOut]);
+      await Promise.race([Promise.allSettled([...this.#running].map((running) => running.done)), timedOut]);
       clearTimeout(timer);
       // Handlers still running after the drain timeout: their messages go back to the group.
-      await Promise.all([...this.#running.values()].map((handBack) => handBack()));
+      await Promise.all([...this.#running].map((running) => running.handBack()));
     }
     this.#finished = true;
     this.#context.onClosed(this);
@@ -178,87 +199,83 @@ export class QueueConsumer<T> implements Consumer<T> {
   }
 
   #onDelivery(delivery: Delivery): void {
-    if (this.#intakeStopped || !this.#handler) {
+    const handler = this.#handler;
+    if (this.#intakeStopped || !handler) {
       void delivery.release().catch((error: unknown) => this.#reportSettleError(error));
       return;
     }
-    let settled: Promise<void> | undefined;
-    const settle = (outcome: () => Promise<void>): Promise<void> => {
-      settled ??= outcome().catch((error: unknown) => this.#reportSettleError(error));
-      return settled;
-    };
-    // Anything #process did not handle itself (a throwing idempotency store, say) fails the message.
-    const processing = this.#process(delivery, this.#handler, settle).catch((error: unknown) =>
-      settle(() => this.#failed(delivery, toError(error))),
-    );
-    this.#running.set(processing, () => settle(() => delivery.release()));
-    void processing.finally(() => this.#running.delete(processing));
+    const running = new Running(delivery, this.#reportSettleError);
+    this.#running.add(running);
+    running.done = this.#process(running, handler);
   }
 
-  async #process(
-    delivery: Delivery,
-    handler: Handler<T>,
-    settle: (outcome: () => Promise<void>) => Promise<void>,
-  ): Promise<void> {
-    const { queue, observer } = this.#context;
-    const fail = (error: Error, signal: AbortSignal) =>
-      settle(() => (signal.aborted && this.#closing.signal.aborted ? delivery.release() : this.#failed(delivery, error)));
-
-    let body: T;
-    try {
-      body = runCodec('DECODE_FAILED', () => this.#context.codec.decode(delivery.body));
-      if (this.#context.schema) await validateBody(this.#context.schema, queue, body);
-    } catch (error) {
-      // Undecodable or schema-invalid: no retry can fix it.
-      await settle(() => this.#deadLetter(delivery, toError(error)));
-      return;
-    }
+  /** Handles one delivery to its end; never rejects (anything unexpected fails the message). */
+  async #process(running: Running, handler: Handler<T>): Promise<void> {
+    const { delivery } = running;
     let claim: (() => void) | undefined;
-    if (this.#store) {
-      claim = await claimId(this.#store, `${this.#scope()}\u0000${delivery.id}`);
-      let duplicate: boolean;
+    try {
+      const { queue, codec, schema, observer } = this.#context;
+      let body: T;
       try {
-        duplicate = await this.#store.has(this.#scope(), delivery.id);
+        body = runCodec('DECODE_FAILED', codec, delivery.body);
+        if (schema) await validateBody(schema, queue, body);
       } catch (error) {
-        claim(); // the retry must be able to claim the id again
-        throw error;
-      }
-      if (duplicate) {
-        claim();
-        await settle(() => delivery.ack());
-        observer?.onDuplicate?.({ queue, group: this.#group, id: delivery.id });
+        // Undecodable or schema-invalid: no retry can fix it.
+        await running.settle(() => this.#deadLetter(delivery, toError(error)));
         return;
       }
-    }
+      if (this.#store) {
+        claim = await claimId(this.#store, `${this.#scope()}\u0000${delivery.id}`);
+        if (await this.#store.has(this.#scope(), delivery.id)) {
+          await running.settle(() => delivery.ack());
+          observer?.onDuplicate?.({ queue, group: this.#group, id: delivery.id });
+          return;
+        }
+      }
 
-    const deadline = this.#handlerTimeoutMs === undefined ? undefined : new AbortController();
-    const signal = deadline ? AbortSignal.any([this.#closing.signal, deadline.signal]) : this.#closing.signal;
-    const ack = () => settle(() => this.#acked(delivery, started));
-    const message: Message<T> = {
-      id: delivery.id,
-      body,
-      key: delivery.key,
-      headers: delivery.headers,
-      timestamp: delivery.timestamp,
-      attempt: delivery.attempt,
-      queue,
-      group: this.#group,
-      signal,
-      ack: () => (this.#finished ? this.#rejectClosed() : ack()),
-      nack: (error?: unknown) =>
-        this.#finished
-          ? this.#rejectClosed()
-          : fail(toError(error ?? new Error('nacked by the handler')), signal),
-    };
-    const started = performance.now();
-    try {
-      await (deadline ? this.#withDeadline(() => handler(message), deadline) : handler(message));
-      await ack();
+      const deadline = this.#handlerTimeoutMs === undefined ? undefined : new AbortController();
+      const signal = deadline ? AbortSignal.any([this.#closing.signal, deadline.signal]) : this.#closing.signal;
+      const started = observer?.onAcked ? performance.now() : 0;
+      const message: Message<T> = {
+        id: delivery.id,
+        body,
+        key: delivery.key,
+        headers: delivery.headers,
+        timestamp: delivery.timestamp,
+        attempt: delivery.attempt,
+        queue,
+        group: this.#group,
+        signal,
+        ack: () => (this.#finished ? this.#rejectClosed() : this.#ack(running, started)),
+        nack: (error?: unknown) =>
+          this.#finished
+            ? this.#rejectClosed()
+            : this.#fail(running, signal, toError(error ?? new Error('nacked by the handler'))),
+      };
+      try {
+        await (deadline ? this.#withDeadline(() => handler(message), deadline) : handler(message));
+      } catch (error) {
+        await this.#fail(running, signal, toError(error));
+        return;
+      }
+      await this.#ack(running, started);
     } catch (error) {
-      await fail(toError(error), signal);
+      // Not the handler: a throwing idempotency store, say. The retry must be able to claim the id again.
+      await running.settle(() => this.#failed(delivery, toError(error)));
     } finally {
       claim?.();
+      this.#running.delete(running);
     }
+  }
+
+  #ack(running: Running, started: number): Promise<void> {
+    return running.settle(() => this.#acked(running.delivery, started));
+  }
+
+  /** On close, a handler stopped by the closing signal hands its message back instead of failing it. */
+  #fail(running: Running, signal: AbortSignal, error: Error): Promise<void> {
+    const closing = signal.aborted && this.#closing.signal.aborted;
+    return running.settle(() => (closing ? running.delivery.release() : this.#failed(running.delivery, error)));
   }
 
   /** Runs the handler; past `handlerTimeoutMs` it fails with `HandlerTimeoutError` and its signal aborts. */
@@ -279,7 +296,13 @@ export class QueueConsumer<T> implements Consumer<T> {
     }
   }
 
-  async #acked(delivery: Delivery, started: number): Promise<void> {
+  #acked(delivery: Delivery, started: number): Promise<void> {
+    // The common case (no idempotency store, no observer) is a plain ack: no extra async frame.
+    if (!this.#store && !this.#context.observer?.onAcked) return delivery.ack();
+    return this.#ackedAndRecorded(delivery, started);
+  }
+
+  async #ackedAndRecorded(delivery: Delivery, started: number): Promise<void> {
     if (this.#store) {
       // The handler succeeded: ack even if the id could not be recorded (a later copy may then run again).
       await Promise.resolve()
@@ -332,11 +355,11 @@ export class QueueConsumer<T> implements Consumer<T> {
     });
   }
 
-  #reportSettleError(error: unknown): void {
+  readonly #reportSettleError = (error: unknown): void => {
     // The broker did not take the ack or nack (for example the connection dropped): the message
     // stays unacknowledged there and is redelivered, so nothing is lost. Report it, do not throw.
     this.#context.observer?.onError?.({ queue: this.#context.queue, group: this.#group, error: toError(error) });
-  }
+  };
 
   #rejectClosed(): Promise<never> {
     return Promise.reject(

@@ -1,4 +1,4 @@
-import type { Delivery, OutgoingMessage } from '@anymq/core';
+import type { Delivery } from '@anymq/core';
 import { RingBuffer } from './ring-buffer.js';
 
 /** A message as the memory transport stores it: shared by every group, never copied. */
@@ -137,12 +137,20 @@ export class MemoryGroup {
           const index = this.#subscriberWithRoom();
           const subscriber = this.#subscribers[index];
           if (!subscriber) break;
-          const pending = this.#next();
-          if (!pending) break;
+          // Redeliveries first, then the log (read without allocating: this is the hot path).
+          const redelivery = this.#redeliveries.shift();
+          let message: StoredMessage | undefined;
+          let attempt = 1;
+          if (redelivery) ({ message, attempt } = redelivery);
+          else {
+            message = this.queue.messageAt(this.cursor);
+            if (!message) break;
+            this.cursor++;
+          }
           // Only a delivery moves the round-robin on, so idle dispatches do not skew the sharing.
           this.#nextSubscriber = (index + 1) % this.#subscribers.length;
           subscriber.unsettled++;
-          subscriber.onDelivery(new MemoryDelivery(this, subscriber, pending.message, pending.attempt));
+          subscriber.onDelivery(new MemoryDelivery(this, subscriber, message, attempt));
         }
       } while (this.#again);
     } finally {
@@ -173,15 +181,6 @@ export class MemoryGroup {
   handBack(message: StoredMessage, attempt: number): void {
     this.#redeliveries.unshift({ message, attempt });
     this.dispatch();
-  }
-
-  #next(): Pending | undefined {
-    const redelivery = this.#redeliveries.shift();
-    if (redelivery) return redelivery;
-    const message = this.queue.messageAt(this.cursor);
-    if (!message) return undefined;
-    this.cursor++;
-    return { message, attempt: 1 };
   }
 
   /** The index of the next subscriber, round-robin, that has room; -1 when none has. */
@@ -260,15 +259,4 @@ class MemoryDelivery implements Delivery {
     this.#group.settle(this.#subscriber);
     return Promise.resolve();
   }
-}
-
-/** The stored form of an outgoing message. */
-export function toStored(message: OutgoingMessage): StoredMessage {
-  return {
-    id: message.id,
-    body: message.body,
-    key: message.key,
-    headers: message.headers,
-    timestamp: message.timestamp,
-  };
 }

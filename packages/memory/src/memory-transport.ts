@@ -7,7 +7,7 @@ import {
   type Subscription,
   type Transport,
 } from '@anymq/core';
-import { MemoryQueue, type StoredMessage, toStored } from './memory-queue.js';
+import { MemoryQueue, type StoredMessage } from './memory-queue.js';
 
 export interface MemoryTransportOptions {
   /** Most messages one queue holds before `send` waits (backpressure). Default: unbounded. */
@@ -53,10 +53,11 @@ export class MemoryTransport implements Transport {
       this.#assertOpen();
     }
     let appended = false;
+    // Outgoing messages are stored as they are (never copied): core does not touch them after publish.
     for (const message of messages) {
-      if (message.delayMs > 0) this.#appendLater(queue, toStored(message), message.delayMs);
+      if (message.delayMs > 0) this.#appendLater(queue, message, message.delayMs);
       else {
-        queue.append(toStored(message));
+        queue.append(message);
         appended = true;
       }
     }
