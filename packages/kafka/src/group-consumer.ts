@@ -123,7 +123,7 @@ export class GroupConsumer implements Subscription {
       }
       const keyLock = fields.key === undefined ? undefined : `${trackerKey}:${fields.key}`;
       if (keyLock) while (this.#keys.has(keyLock)) await this.#withHeartbeats(this.#keys.get(keyLock) as Promise<void>, heartbeat);
-      await this.#reserveRoom(heartbeat);
+      if (!this.#tryReserveRoom()) await this.#reserveRoom(heartbeat);
       if (this.#stopped || !isRunning() || isStale()) {
         this.#unsettled--;
         this.#wake();
@@ -183,6 +183,13 @@ export class GroupConsumer implements Subscription {
       // Not processed: leave the offset uncommitted, so the partition's next owner reads it again.
       release: () => settle(async () => undefined, false),
     });
+  }
+
+  /** Takes a slot under `prefetch` if one is free, without waiting (the common case: no promise). */
+  #tryReserveRoom(): boolean {
+    if (this.#unsettled >= this.#options.prefetch) return false;
+    this.#unsettled++;
+    return true;
   }
 
   /** Waits until fewer than `prefetch` messages are unsettled, then takes a slot (check and take are one step). */

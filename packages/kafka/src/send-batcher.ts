@@ -8,10 +8,11 @@ interface Waiting {
 }
 
 /**
- * Coalesces concurrent sends into one `sendBatch` request: while a request is in flight, new sends
- * wait and then go together (up to `maxMessages` and about `maxBytes` per request, so that no
- * request exceeds the broker's message.max.bytes), so throughput does not depend on
- * callers batching themselves, and a lone send is not delayed by a timer. Order per topic is kept.
+ * Coalesces concurrent sends into one `sendBatch` request: sends made in the same turn of the event
+ * loop, and those made while a request is in flight, go together (up to `maxMessages` and about
+ * `maxBytes` per request, so that no request exceeds the broker's message.max.bytes). Throughput
+ * then does not depend on callers batching themselves, and a lone send waits for no timer, only
+ * for the end of the current turn (setImmediate). Order per topic is kept.
  */
 export class SendBatcher {
   readonly #producer: Producer;
@@ -20,6 +21,7 @@ export class SendBatcher {
   readonly #compression: number | undefined;
   readonly #waiting: Waiting[] = [];
   #sending = false;
+  #scheduled = false;
 
   constructor(producer: Producer, options: { maxMessages: number; maxBytes: number; compression?: number }) {
     this.#producer = producer;
@@ -31,7 +33,13 @@ export class SendBatcher {
   send(topic: string, messages: Message[]): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#waiting.push({ topic, messages, resolve, reject });
-      void this.#flush();
+      if (this.#scheduled || this.#sending) return;
+      this.#scheduled = true;
+      // Without this, the first of 1000 sends made at once would go alone and the other 999 after it.
+      setImmediate(() => {
+        this.#scheduled = false;
+        void this.#flush();
+      });
     });
   }
 
