@@ -1,5 +1,6 @@
 import type { Delivery, SubscribeOptions, Subscription } from '@anymq/core';
 import type { Channel, ConsumeMessage } from 'amqplib';
+import { AckBatcher } from './ack-batcher.js';
 import { fromDelivery } from './amqp-message.js';
 import type { Connection } from './connection.js';
 
@@ -16,6 +17,7 @@ export interface Requeuer {
  */
 export class GroupConsumer implements Subscription {
   #channel: Channel | undefined;
+  #acks: AckBatcher | undefined;
   #consumerTag: string | undefined;
   #unsettled = 0;
   #stopped = false;
@@ -51,7 +53,15 @@ export class GroupConsumer implements Subscription {
     const channel = this.#channel;
     if (!channel) return;
     if (this.#consumerTag) await channel.cancel(this.#consumerTag).catch(() => undefined);
-    if (this.#unsettled === 0) await channel.close().catch(() => undefined);
+    if (this.#unsettled === 0) await this.#closeChannel(channel);
+  }
+
+  async #closeChannel(channel: Channel): Promise<void> {
+    try {
+      if (this.#channel === channel) this.#acks?.flush();
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
   }
 
   /** After a reconnect: consume again, retrying with backoff while the broker is still settling. */
@@ -71,22 +81,26 @@ export class GroupConsumer implements Subscription {
     await this.declareTopology();
     const channel = await this.connection.channel();
     channel.on('error', () => undefined); // a closed channel is replaced on reconnect
+    const acks = new AckBatcher(channel);
     channel.on('close', () => {
+      acks.discard();
       if (this.#channel !== channel) return;
       // Deliveries of a closed channel cannot be settled any more: the broker redelivers them.
       this.#unsettled = 0;
     });
     await channel.prefetch(this.options.prefetch);
     this.#channel = channel;
+    this.#acks = acks;
     this.#unsettled = 0;
     const { consumerTag } = await channel.consume(this.groupQueue, (message) => {
-      if (message) this.#deliver(channel, message);
+      if (message) this.#deliver(channel, acks, message);
     });
     this.#consumerTag = consumerTag;
   }
 
-  #deliver(channel: Channel, message: ConsumeMessage): void {
+  #deliver(channel: Channel, acks: AckBatcher, message: ConsumeMessage): void {
     this.#unsettled++;
+    acks.delivered(message);
     const fields = fromDelivery(message, this.exchange);
     let settled = false;
     const settle = async (outcome: () => Promise<void> | void): Promise<void> => {
@@ -96,25 +110,29 @@ export class GroupConsumer implements Subscription {
         await outcome();
       } finally {
         if (this.#channel === channel && --this.#unsettled === 0 && this.#stopped) {
-          await channel.close().catch(() => undefined);
+          await this.#closeChannel(channel);
         }
       }
     };
     const delivery: Delivery = {
       ...fields,
       body: message.content,
-      ack: () => settle(() => channel.ack(message)),
+      ack: () => settle(() => acks.ack(message)),
       retry: (delayMs) =>
         settle(async () => {
           await this.requeuer.retry(this.groupQueue, message, fields.attempt, delayMs);
-          channel.ack(message);
+          acks.ack(message);
         }),
       deadLetter: (queue, headers) =>
         settle(async () => {
           await this.requeuer.deadLetter(queue, message, headers);
-          channel.ack(message);
+          acks.ack(message);
         }),
-      release: () => settle(() => channel.nack(message, false, true)),
+      release: () =>
+        settle(() => {
+          acks.forget(message);
+          channel.nack(message, false, true);
+        }),
     };
     this.onDelivery(delivery);
   }
