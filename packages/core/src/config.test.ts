@@ -129,4 +129,11 @@ describe('config errors name the field and the fix', () => {
     const invalid = configError(() => validateConfig({ backend: 'rabbitmq', url: 'http://u:s3cret@host' }));
     expect(invalid.message).not.toContain('s3cret');
   });
+
+  it('URL query parameters without a name, or named like Object internals, are refused (found by fast-check)', () => {
+    expect(configError(() => resolveConfig('memory://?=1', {})).field).toBe('url');
+    expect(configError(() => resolveConfig('memory://?+', {})).field).toBe('url');
+    expect(configError(() => resolveConfig('memory://?__proto__=x', {})).field).toBe('__proto__');
+    expect(configError(() => resolveConfig('kafka://k:9092?constructor=1', {})).field).toBe('constructor');
+  });
 });

@@ -32,12 +32,13 @@ export function validateConfig(input: unknown): AnymqConfig {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new ConfigError(
       `config must be an object with a "backend" field, a URL, or nothing (to read ANYMQ_URL); got ${describe(input)}`,
+      { field: 'config' },
     );
   }
   const result = configSchema.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  if (!issue) throw new ConfigError('config is invalid', { cause: result.error });
+  if (!issue) throw new ConfigError('config is invalid', { field: 'config', cause: result.error });
   throw issueToError(issue, input as Record<string, unknown>, result.error);
 }
 
@@ -122,7 +123,11 @@ export function parseConfigUrl(url: string): Record<string, unknown> {
 function withQuery(config: Record<string, unknown>, query: string): Record<string, unknown> {
   const backend = config.backend as Backend;
   for (const [key, raw] of new URLSearchParams(query)) {
-    config[key] = coerceOption(backend, key, raw);
+    if (key.trim() === '') {
+      throw new ConfigError(`config URL has a query parameter without a name ("=${raw}"). Fix: write ?option=value.`, { field: 'url' });
+    }
+    // defineProperty: a key named __proto__ becomes an own (unknown, refused) option, not the prototype.
+    Object.defineProperty(config, key, { value: coerceOption(backend, key, raw), enumerable: true, writable: true, configurable: true });
   }
   return config;
 }
@@ -149,7 +154,8 @@ export function configFromEnv(env: Readonly<Record<string, string | undefined>>)
     const key = envNameToKey(name);
     if (key === 'backend') continue;
     if (own.has(key)) {
-      config[key] = coerceOption(backend, key, raw);
+      // defineProperty: a key named __proto__ becomes an own (unknown, refused) option, not the prototype.
+    Object.defineProperty(config, key, { value: coerceOption(backend, key, raw), enumerable: true, writable: true, configurable: true });
     } else if (others.has(key)) {
       throw new ConfigError(
         `environment variable ${name} sets "${key}", an option of the ${String(others.get(key))} backend, but the backend is ${backend}. Fix: unset ${name} or change ANYMQ_URL.`,
@@ -170,7 +176,9 @@ function envNameToKey(name: string): string {
 /** Turns a string from a URL or the environment into the type the option's schema expects. */
 function coerceOption(backend: Backend, key: string, raw: string): unknown {
   const schema = backendSchema(backend);
-  let field: z.core.$ZodType | undefined = (schema.shape as Record<string, z.core.$ZodType>)[key];
+  // Own keys only: `?__proto__` or `?constructor` must be "not an option", not Object's prototype.
+  const shape = schema.shape as Record<string, z.core.$ZodType>;
+  let field: z.core.$ZodType | undefined = Object.hasOwn(shape, key) ? shape[key] : undefined;
   while (field && field._zod.def.type === 'optional') {
     field = (field._zod.def as z.core.$ZodOptionalDef).innerType;
   }

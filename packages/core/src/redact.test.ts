@@ -8,6 +8,12 @@ describe('redaction', () => {
     expect(redactUrl('amqp://rabbit:5672')).toBe('amqp://rabbit:5672');
   });
 
+  it('masks passwords of URLs anywhere in a text, such as an error message', () => {
+    expect(redactUrl('could not connect to amqps://app:pa:ss@rabbit:5671/prod (ECONNREFUSED); also kafka://k:9092?token=abc now')).toBe(
+      'could not connect to amqps://app:***@rabbit:5671/prod (ECONNREFUSED); also kafka://k:9092?token=*** now',
+    );
+  });
+
   it('masks secrets anywhere in a config', () => {
     const printed = JSON.stringify(
       redactConfig({

@@ -1,8 +1,11 @@
-/** A URL with its password (and any `password=`-like query value) replaced by `***`. */
+/**
+ * A URL, or a text with URLs in it (an error message), with passwords (and any `password=`-like
+ * query value) replaced by `***`.
+ */
 export function redactUrl(url: string): string {
   return url
-    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*:)[^@/]*@/i, '$1***@')
-    .replace(/([?&](?:password|pass|secret|token)=)[^&]*/gi, '$1***');
+    .replace(/([a-z][a-z0-9+.-]*:\/\/[^\s/@:]*:)[^\s@/]*@/gi, '$1***@')
+    .replace(/([?&](?:password|pass|secret|token)=)[^&\s]*/gi, '$1***');
 }
 
 const secretKeys = /pass|secret|token|key|cert|credential/i;
