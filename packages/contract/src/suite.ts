@@ -6,6 +6,7 @@ import {
   type Message,
   MemoryIdempotencyStore,
   type Observer,
+  PublishError,
   type Transport,
   ValidationError,
   bytesCodec,
@@ -41,6 +42,9 @@ const needsMegabyte: Requirement = (capabilities) =>
   capabilities.maxMessageBytes !== undefined && capabilities.maxMessageBytes < 1_100_000
     ? `the transport's maxMessageBytes is ${capabilities.maxMessageBytes}`
     : undefined;
+
+const needsSizeLimit: Requirement = (capabilities) =>
+  capabilities.maxMessageBytes === undefined ? 'the transport declares no maxMessageBytes' : undefined;
 
 /**
  * Registers every behavioural test of the anymq contract for one transport. A test whose
@@ -473,6 +477,27 @@ function registerTests(factory: TransportFactory, capabilities: Capabilities, T:
     expect(Buffer.from(received ?? []).equals(body)).toBe(true);
   });
 
+  test('a body above maxMessageBytes fails its own send, naming the limit; the messages around it arrive', needsSizeLimit, async (ctx) => {
+    const limit = capabilities.maxMessageBytes as number;
+    const mq = await client(ctx);
+    const queue = mq.queue<Uint8Array>(fresh('too-large'), { codec: bytesCodec });
+    const inbox = new Inbox<string>();
+    await queue.consumer({ group: 'g' }).run((m) => inbox.push(Buffer.from(m.body).toString()));
+    const producer = queue.producer();
+    const [before, tooLarge, after] = await Promise.allSettled([
+      producer.send(Buffer.from('before')),
+      producer.send(Buffer.alloc(limit + 1)),
+      producer.send(Buffer.from('after')),
+    ]);
+    expect(before.status).toBe('fulfilled');
+    expect(after.status).toBe('fulfilled');
+    expect(tooLarge.status).toBe('rejected');
+    const error = (tooLarge as PromiseRejectedResult).reason as Error;
+    expect(error).toBeInstanceOf(PublishError);
+    expect(error.message).toContain(`limit of ${limit} bytes`);
+    expect((await inbox.waitFor(2, 'the messages sent around the refused one', T)).sort()).toEqual(['after', 'before']);
+  });
+
   test('a new consumer group gets messages sent after it subscribed', needs('fanOut'), async (ctx) => {
     const mq = await client(ctx);
     const queue = mq.queue<string>(fresh('late-group'));
@@ -572,6 +597,23 @@ function registerTests(factory: TransportFactory, capabilities: Capabilities, T:
     const [message] = await dead.waitFor(1, 'the undecodable message in the dead-letter queue', T);
     await handled.waitFor(1, 'the decodable message', T);
     expect(Buffer.from(message?.body ?? []).toString()).toBe('{"not json');
+    expect(message?.headers['x-anymq-error-code']).toBe('DECODE_FAILED');
+    expect(handled.items).toEqual([{ fine: true }]);
+  });
+
+  test('a message in another content type than the codec reads goes to the dead-letter queue, even if it parses', needs('deadLetters', 'multipleQueues'), async (ctx) => {
+    const mq = await client(ctx);
+    const name = fresh('content-type');
+    const dead = new Inbox<Message<Uint8Array>>();
+    await mq.queue(`${name}.dlq`, { codec: bytesCodec }).consumer({ group: 'ops' }).run((m) => dead.push(m));
+    const handled = new Inbox<unknown>();
+    await mq.queue(name).consumer({ group: 'g' }).run((m) => handled.push(m.body));
+    const textCodec = { contentType: 'text/plain', encode: (text: string) => Buffer.from(text), decode: (bytes: Uint8Array) => Buffer.from(bytes).toString() };
+    await mq.queue(name, { codec: textCodec }).producer().send('{"looks": "like json"}');
+    await mq.queue(name).producer().send({ fine: true });
+    const [message] = await dead.waitFor(1, 'the text/plain message in the dead-letter queue', T);
+    await handled.waitFor(1, 'the JSON message', T);
+    expect(message?.headers['x-anymq-error']).toContain('content type "text/plain"');
     expect(message?.headers['x-anymq-error-code']).toBe('DECODE_FAILED');
     expect(handled.items).toEqual([{ fine: true }]);
   });

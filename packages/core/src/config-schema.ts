@@ -26,6 +26,8 @@ export const rabbitmqConfigSchema = z.strictObject({
   singleActiveConsumer: z.boolean().optional(),
   /** TLS options passed to amqplib for `amqps://` (ca, cert, key, passphrase, servername). */
   tls: z.record(z.string(), z.unknown()).optional(),
+  /** Largest body a send accepts; match the broker's max_message_size. Default 128 MiB (RabbitMQ's default). */
+  maxMessageBytes: positiveInt.optional(),
 });
 
 export const kafkaConfigSchema = z.strictObject({
@@ -38,6 +40,8 @@ export const kafkaConfigSchema = z.strictObject({
   /** Replication factor of topics that anymq creates. */
   replicationFactor: positiveInt.optional(),
   compression: z.enum(['none', 'gzip']).optional(),
+  /** Largest body a send accepts; match the topic's max.message.bytes. Default 1,000,000 (Kafka's default, less overhead). */
+  maxMessageBytes: positiveInt.optional(),
   ssl: z.union([z.boolean(), z.record(z.string(), z.unknown())]).optional(),
   sasl: z
     .strictObject({

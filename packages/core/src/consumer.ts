@@ -1,7 +1,8 @@
-import { type Codec, runCodec } from './codec.js';
+import { type Codec, bytesCodec, runCodec } from './codec.js';
 import {
   AnymqError,
   ClosedError,
+  CodecError,
   ConfigError,
   HandlerTimeoutError,
   toError,
@@ -80,6 +81,23 @@ async function claimId(store: IdempotencyStore, key: string): Promise<() => void
     claims.delete(key);
     release();
   };
+}
+
+/** The media type without parameters, lower case: `application/json; charset=utf-8` is `application/json`. */
+const mediaType = (contentType: string) => (contentType.split(';')[0] as string).trim().toLowerCase();
+
+/**
+ * A message that says it is in another format than the queue's codec reads is undecodable, even if
+ * the bytes happen to parse. The bytes codec takes any content; a message without the header
+ * (from a plain client) is decoded as it is.
+ */
+function assertContentType(contentType: string | undefined, expected: string): void {
+  if (contentType === undefined || expected === bytesCodec.contentType) return;
+  if (mediaType(contentType) === mediaType(expected)) return;
+  throw new CodecError(
+    'DECODE_FAILED',
+    `content type "${contentType}" is not "${expected}", which this queue's codec reads. Fix: send with the same codec, or consume with a codec for ${contentType}.`,
+  );
 }
 
 /** A delivery being handled. It settles once: the first of ack, failure or hand-back wins. */
@@ -217,6 +235,7 @@ export class QueueConsumer<T> implements Consumer<T> {
       const { queue, codec, schema, observer } = this.#context;
       let body: T;
       try {
+        assertContentType(delivery.headers[Headers.contentType], codec.contentType);
         body = runCodec('DECODE_FAILED', codec, delivery.body);
         if (schema) await validateBody(schema, queue, body);
       } catch (error) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Codec, runCodec } from './codec.js';
-import { ClosedError, ConfigError } from './errors.js';
+import { ClosedError, ConfigError, PublishError } from './errors.js';
 import { Headers, RESERVED_HEADER_PREFIX } from './headers.js';
 import type { SendOptions, SendResult } from './message.js';
 import type { Observer } from './observer.js';
@@ -131,6 +131,13 @@ export class QueueProducer<T> implements Producer<T> {
   #prepare(body: T, options: SendOptions | undefined): OutgoingMessage {
     const { codec } = this.#context;
     const encoded = runCodec('ENCODE_FAILED', codec, body);
+    const limit = this.#context.transport.capabilities.maxMessageBytes;
+    if (limit !== undefined && encoded.byteLength > limit) {
+      // Refused here, alone: in a broker request it would fail the messages batched with it.
+      throw new PublishError(
+        `a body of ${encoded.byteLength} bytes is above the ${this.#context.transport.name} limit of ${limit} bytes (maxMessageBytes). Fix: send a smaller body, or raise the broker's limit and set maxMessageBytes in the config.`,
+      );
+    }
     const delayMs = options?.delayMs ?? 0;
     if (!(delayMs >= 0 && Number.isFinite(delayMs))) {
       throw new ConfigError('send option "delayMs" must be zero or more milliseconds.', { field: 'delayMs' });

@@ -15,6 +15,7 @@ import { GroupConsumer, type GroupConsumerHost } from './group-consumer.js';
 import { NOT_BEFORE_HEADER, toKafkaMessage } from './kafka-message.js';
 import { SendBatcher } from './send-batcher.js';
 import { delayTopic } from './topics.js';
+import { installConnectionFix } from './connection-fix.js';
 
 const capabilities: Capabilities = {
   durable: true,
@@ -27,14 +28,16 @@ const capabilities: Capabilities = {
   competingConsumers: true,
   deadLetters: true,
   multipleQueues: true,
-  // The broker's default message.max.bytes (1 MiB including the record overhead).
-  maxMessageBytes: 1_000_000,
 };
+
+installConnectionFix();
+/** The broker's default message.max.bytes is 1 MiB including the record overhead. */
+const defaultMaxMessageBytes = 1_000_000;
 
 /** The Kafka transport. Naming is described in topics.ts; offsets and retries in group-consumer.ts. */
 export class KafkaTransport implements Transport, GroupConsumerHost {
   readonly name = 'kafka';
-  readonly capabilities = capabilities;
+  readonly capabilities: Capabilities;
   readonly kafka: Kafka;
   readonly joinTimeoutMs = 30_000;
   readonly #config: BackendConfig<'kafka'>;
@@ -47,6 +50,7 @@ export class KafkaTransport implements Transport, GroupConsumerHost {
 
   constructor(config: BackendConfig<'kafka'>) {
     this.#config = config;
+    this.capabilities = { ...capabilities, maxMessageBytes: config.maxMessageBytes ?? defaultMaxMessageBytes };
     this.kafka = new Kafka({
       clientId: config.clientId ?? 'anymq',
       brokers: config.brokers,

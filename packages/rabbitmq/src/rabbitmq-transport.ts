@@ -35,11 +35,13 @@ const capabilities: Capabilities = {
   deadLetters: true,
   multipleQueues: true,
 };
+/** RabbitMQ's default max_message_size (3.8 and later). */
+const defaultMaxMessageBytes = 128 * 1024 * 1024;
 
 /** The RabbitMQ transport. Topology is described in topology.ts; header names in @anymq/core. */
 export class RabbitmqTransport implements Transport, Requeuer {
   readonly name = 'rabbitmq';
-  readonly capabilities = capabilities;
+  readonly capabilities: Capabilities;
   readonly #config: BackendConfig<'rabbitmq'>;
   readonly #connection: Connection;
   readonly #publisher: ConfirmPublisher;
@@ -48,6 +50,7 @@ export class RabbitmqTransport implements Transport, Requeuer {
 
   constructor(config: BackendConfig<'rabbitmq'>) {
     this.#config = config;
+    this.capabilities = { ...capabilities, maxMessageBytes: config.maxMessageBytes ?? defaultMaxMessageBytes };
     this.#connection = new Connection(config);
     this.#publisher = new ConfirmPublisher(this.#connection, {
       window: config.publishWindow ?? 1000,
