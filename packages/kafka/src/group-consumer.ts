@@ -35,8 +35,8 @@ export class GroupConsumer implements Subscription {
   readonly #timers = new Set<NodeJS.Timeout>();
   #committing: Promise<void> | undefined;
   #unsettled = 0;
-  /** Partition loops waiting for room under `prefetch`; all are woken when a message settles. */
-  readonly #roomWaiters = new Set<() => void>();
+  /** Partition loops waiting for room under `prefetch`, in order; a settled message wakes one. */
+  readonly #roomWaiters: (() => void)[] = [];
   #stopped = false;
   #disconnected: Promise<void> | undefined;
 
@@ -87,14 +87,14 @@ export class GroupConsumer implements Subscription {
   /** Stops intake; the consumer leaves its group once every message it handed out is settled. */
   async close(): Promise<void> {
     this.#stopped = true;
-    this.#wake();
+    this.#wakeAll();
     if (this.#unsettled === 0) await this.#disconnect();
   }
 
   /** Leaves the group at once (transport close). */
   async shutdown(): Promise<void> {
     this.#stopped = true;
-    this.#wake();
+    this.#wakeAll();
     await this.#disconnect();
   }
 
@@ -123,10 +123,11 @@ export class GroupConsumer implements Subscription {
       }
       const keyLock = fields.key === undefined ? undefined : `${trackerKey}:${fields.key}`;
       if (keyLock) while (this.#keys.has(keyLock)) await this.#withHeartbeats(this.#keys.get(keyLock) as Promise<void>, heartbeat);
-      if (!this.#tryReserveRoom()) await this.#reserveRoom(heartbeat);
+      // A free slot is taken without awaiting: this loop runs once per message.
+      if (this.#unsettled < this.#options.prefetch) this.#unsettled++;
+      else await this.#waitForRoom(heartbeat);
       if (this.#stopped || !isRunning() || isStale()) {
-        this.#unsettled--;
-        this.#wake();
+        this.#releaseRoom();
         return;
       }
       this.#deliver(topic, partition, tracker, message, fields, keyLock);
@@ -144,31 +145,36 @@ export class GroupConsumer implements Subscription {
     keyLock: string | undefined,
   ): void {
     const offset = BigInt(message.offset);
-    tracker.start(offset); // its slot under `prefetch` was reserved by #reserveRoom
+    tracker.start(offset); // its slot under `prefetch` was taken in #eachBatch
     let release!: () => void;
     if (keyLock) this.#keys.set(keyLock, new Promise<void>((resolve) => (release = resolve)));
     let settled = false;
-    const settle = async (work: () => Promise<void>, commit = true): Promise<void> => {
+    const finish = (commit: boolean) => {
+      if (commit) this.#scheduleCommit(topic, partition, tracker.settle(offset));
+      if (keyLock) {
+        this.#keys.delete(keyLock);
+        release();
+      }
+      this.#releaseRoom();
+    };
+    /** Runs `work` (a produce to a retry or dead-letter topic), then commits; an ack has no work. */
+    const settle = async (work: (() => Promise<void>) | undefined, commit = true): Promise<void> => {
       if (settled) return;
       settled = true;
+      if (!work) return finish(commit);
       try {
         await work();
-        if (commit) this.#scheduleCommit(topic, partition, tracker.settle(offset));
-      } finally {
-        if (keyLock) {
-          this.#keys.delete(keyLock);
-          release();
-        }
-        this.#unsettled--;
-        this.#wake();
-        if (this.#stopped && this.#unsettled === 0) void this.#disconnect();
+      } catch (error) {
+        finish(false);
+        throw error;
       }
+      finish(commit);
     };
     const { notBefore: _notBefore, ...delivery } = fields;
     this.#onDelivery({
       ...delivery,
       body: message.value ?? Buffer.alloc(0),
-      ack: () => settle(async () => undefined),
+      ack: () => settle(undefined),
       retry: (delayMs) =>
         settle(() =>
           this.#host.produce(retryTopic(this.#queue, this.#options.group), [
@@ -181,29 +187,36 @@ export class GroupConsumer implements Subscription {
           await this.#host.produce(queue, [copyOf(message, fields.id, headers)]);
         }),
       // Not processed: leave the offset uncommitted, so the partition's next owner reads it again.
-      release: () => settle(async () => undefined, false),
+      release: () => settle(undefined, false),
     });
   }
 
-  /** Takes a slot under `prefetch` if one is free, without waiting (the common case: no promise). */
-  #tryReserveRoom(): boolean {
-    if (this.#unsettled >= this.#options.prefetch) return false;
-    this.#unsettled++;
-    return true;
-  }
-
-  /** Waits until fewer than `prefetch` messages are unsettled, then takes a slot (check and take are one step). */
-  async #reserveRoom(heartbeat: () => Promise<void>): Promise<void> {
-    while (this.#unsettled >= this.#options.prefetch && !this.#stopped) {
-      await this.#withHeartbeats(new Promise<void>((resolve) => this.#roomWaiters.add(resolve)), heartbeat);
+  /**
+   * Waits (heartbeating) until a settled message hands its slot under `prefetch` over: one waiter
+   * per freed slot, so partition loops do not all wake for each. Resolves holding the slot.
+   */
+  async #waitForRoom(heartbeat: () => Promise<void>): Promise<void> {
+    if (this.#stopped) {
+      this.#unsettled++; // the caller sees the stop and gives it back
+      return;
     }
-    this.#unsettled++;
+    await this.#withHeartbeats(new Promise<void>((resolve) => this.#roomWaiters.push(resolve)), heartbeat);
   }
 
-  #wake(): void {
-    const waiters = [...this.#roomWaiters];
-    this.#roomWaiters.clear();
-    for (const wake of waiters) wake();
+  /** Gives a slot back: to the partition loop waiting longest, or to the pool. */
+  #releaseRoom(): void {
+    const next = this.#roomWaiters.shift();
+    if (next) next();
+    else this.#unsettled--;
+    if (this.#stopped && this.#unsettled === 0) void this.#disconnect();
+  }
+
+  /** On stop: every waiting loop gets a slot at once, sees the stop and gives it back. */
+  #wakeAll(): void {
+    for (const wake of this.#roomWaiters.splice(0)) {
+      this.#unsettled++;
+      wake();
+    }
   }
 
   /** Waits for `promise`, heartbeating every second so that a long handler keeps the membership. */
