@@ -39,6 +39,8 @@ export class GroupConsumer implements Subscription {
   readonly #roomWaiters: (() => void)[] = [];
   #stopped = false;
   #disconnected: Promise<void> | undefined;
+  #markLeft!: () => void;
+  readonly #left = new Promise<void>((resolve) => (this.#markLeft = resolve));
 
   constructor(host: GroupConsumerHost, queue: string, options: SubscribeOptions, onDelivery: (delivery: Delivery) => void) {
     this.#host = host;
@@ -252,11 +254,17 @@ export class GroupConsumer implements Subscription {
     }
   }
 
+  /** Resolves once the member has committed what it settled and left its group. */
+  get disconnected(): Promise<void> {
+    return this.#left;
+  }
+
   #disconnect(): Promise<void> {
     this.#disconnected ??= (async () => {
       for (const timer of this.#timers) clearTimeout(timer);
       await this.#committing;
       await this.#consumer.disconnect().catch(() => undefined);
+      this.#markLeft();
     })();
     return this.#disconnected;
   }

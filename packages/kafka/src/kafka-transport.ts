@@ -102,12 +102,10 @@ export class KafkaTransport implements Transport, GroupConsumerHost {
     const consumer = new GroupConsumer(this, queue, options, onDelivery);
     await consumer.start();
     this.#consumers.add(consumer);
-    return {
-      close: async () => {
-        this.#consumers.delete(consumer);
-        await consumer.close();
-      },
-    };
+    // A closed subscription leaves its group only once its last messages are settled and their
+    // offsets committed; until then it stays here, so that close() waits for those commits.
+    void consumer.disconnected.then(() => this.#consumers.delete(consumer));
+    return { close: () => consumer.close() };
   }
 
   async close(): Promise<void> {
