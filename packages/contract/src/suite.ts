@@ -271,6 +271,29 @@ function registerTests(factory: TransportFactory, capabilities: Capabilities, T:
     expect(message?.headers['x-anymq-attempts']).toBe('2');
   });
 
+  test('a handler that settles twice (ack, ack again, nack, then returns) settles once: acked', always, async (ctx) => {
+    const outcomes: string[] = [];
+    const acked = new Inbox<string>();
+    const mq = await client(ctx, {
+      onAcked: ({ id }) => acked.push(id),
+      onRetried: ({ id }) => outcomes.push(`retried ${id}`),
+      onDeadLettered: ({ id }) => outcomes.push(`dead-lettered ${id}`),
+    });
+    const queue = mq.queue<string>(fresh('settle-twice'));
+    const finished = new Inbox<string>();
+    await queue.consumer({ group: 'g', retry: { initialDelayMs: 1 } }).run(async (m) => {
+      await m.ack();
+      await m.ack();
+      await m.nack(new Error('too late: already acked'));
+      finished.push(`${m.body} attempt ${m.attempt}`);
+    });
+    const { id } = await queue.producer().send('once');
+    // The nack was awaited inside the handler: had it counted, the retry would be recorded by now.
+    expect(await finished.waitFor(1, 'the handler to return', T)).toEqual(['once attempt 1']);
+    expect(acked.items).toEqual([id]);
+    expect(outcomes).toEqual([]);
+  });
+
   test('a handler that exceeds handlerTimeoutMs is retried', needs('redelivery'), async (ctx) => {
     const mq = await client(ctx);
     const queue = mq.queue<string>(fresh('timeout'));
