@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // Adds up the vitest JSON reports that `pnpm test` (test-results.json) and `pnpm test:integration`
-// (integration-results.json) wrote in each package, and prints one closing line, "N passed,
+// (integration-results.json) and `pnpm test:faults` (faults-results.json) wrote in each package, and prints one closing line, "N passed,
 // N failed, N skipped", so that CI can read the totals.
 // Exits non-zero when a report has failures or when there is no report at all.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const reportNames = process.argv.length > 2 ? process.argv.slice(2) : ['test-results.json', 'integration-results.json'];
+const reportNames = process.argv.length > 2 ? process.argv.slice(2) : ['test-results.json', 'integration-results.json', 'faults-results.json'];
 const folders = ['packages', 'examples'].flatMap((parent) =>
   existsSync(join(root, parent)) ? readdirSync(join(root, parent)).map((name) => join(root, parent, name)) : [],
 );

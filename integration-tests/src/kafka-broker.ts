@@ -1,6 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { GenericContainer, type StartedTestContainer, Wait } from 'testcontainers';
 import { freePort } from './free-port.ts';
+import { freezeContainer } from './freeze-container.ts';
 
 /**
  * A Kafka for tests. From `ANYMQ_KAFKA_BROKERS` (host:port list) when set (external mode), else a
@@ -11,20 +12,31 @@ import { freePort } from './free-port.ts';
 export interface KafkaBroker {
   readonly brokers: string[];
   restart(): Promise<void>;
+  /** Freezes the broker for `ms` (container paused), then thaws it. Containers only. */
+  freeze(ms: number): Promise<void>;
+  /** Where the broker listens on the host (differs from `brokers` when started with `advertisedPort`). */
+  readonly hostPort: number;
   stop(): Promise<void>;
 }
 
-export async function startKafka(env = process.env): Promise<KafkaBroker> {
+/**
+ * `advertisedPort`: the port clients are told to dial, when something else (a TCP proxy) listens
+ * there and forwards to `hostPort`.
+ */
+export async function startKafka(env = process.env, options: { advertisedPort?: number } = {}): Promise<KafkaBroker> {
   if (env.ANYMQ_KAFKA_BROKERS) {
     const brokers = env.ANYMQ_KAFKA_BROKERS.split(',');
     return {
       brokers,
+      hostPort: Number(brokers[0]?.split(':')[1]),
       restart: () => Promise.reject(new Error('external Kafka (ANYMQ_KAFKA_BROKERS) cannot be restarted by the tests')),
+      freeze: () => Promise.reject(new Error('external Kafka (ANYMQ_KAFKA_BROKERS) cannot be frozen by the tests')),
       stop: async () => undefined,
     };
   }
   const image = env.ANYMQ_KAFKA_IMAGE ?? 'apache/kafka:3.9.1';
-  const port = await freePort();
+  const port = options.advertisedPort ?? (await freePort());
+  const hostPort = options.advertisedPort === undefined ? port : await freePort();
   const logs: string[] = [];
   let container: StartedTestContainer;
   try {
@@ -47,7 +59,7 @@ export async function startKafka(env = process.env): Promise<KafkaBroker> {
         KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: '0',
         KAFKA_AUTO_CREATE_TOPICS_ENABLE: 'false',
       })
-      .withExposedPorts({ container: port, host: port })
+      .withExposedPorts({ container: port, host: hostPort })
       .withLogConsumer((stream) => stream.on('data', (line: Buffer | string) => logs.push(String(line))))
       .withWaitStrategy(Wait.forLogMessage(/Kafka Server started/))
       .withStartupTimeout(180_000)
@@ -59,10 +71,12 @@ export async function startKafka(env = process.env): Promise<KafkaBroker> {
   const brokers = [`127.0.0.1:${port}`];
   return {
     brokers,
+    hostPort,
     async restart() {
       await container.restart();
       await waitUntilServing(brokers, 120_000);
     },
+    freeze: (ms) => freezeContainer(container, ms),
     stop: async () => {
       await container.stop();
     },

@@ -1,5 +1,6 @@
 import { GenericContainer, type StartedTestContainer, Wait } from 'testcontainers';
 import { freePort } from './free-port.ts';
+import { freezeContainer } from './freeze-container.ts';
 import { connect } from 'amqplib';
 
 /**
@@ -11,6 +12,8 @@ export interface RabbitmqBroker {
   readonly url: string;
   /** Restarts the broker; resolves once it accepts connections again. Containers only. */
   restart(): Promise<void>;
+  /** Freezes the broker for `ms` (container paused), then thaws it. Containers only. */
+  freeze(ms: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -23,6 +26,7 @@ export async function startRabbitmq(env = process.env): Promise<RabbitmqBroker> 
     return {
       url,
       restart: () => Promise.reject(new Error('external RabbitMQ (ANYMQ_RABBITMQ_URL) cannot be restarted by the tests')),
+      freeze: () => Promise.reject(new Error('external RabbitMQ (ANYMQ_RABBITMQ_URL) cannot be frozen by the tests')),
       stop: async () => undefined,
     };
   }
@@ -55,6 +59,7 @@ export async function startRabbitmq(env = process.env): Promise<RabbitmqBroker> 
       await container.restart();
       await waitUntilAccepting(url, 120_000);
     },
+    freeze: (ms) => freezeContainer(container, ms),
     stop: async () => {
       await container.stop();
     },

@@ -1,0 +1,93 @@
+// Faults a broker can have under a running stream: restart, freeze, connections dropped. Each test
+// starts a broker of its own (the fault must not disturb other tests), streams 3000 messages through
+// it and records a row of RELIABILITY.md. Zero confirmed messages may be lost.
+import type { ConfigInput } from '@anymq/core';
+import { describe, expect, inject, it, type TestContext } from 'vitest';
+import { startKafka } from '../kafka-broker.ts';
+import { startRabbitmq } from '../rabbitmq-broker.ts';
+import { startTcpProxy } from '../tcp-proxy.ts';
+import { type ReliabilityRow, recordRow } from './reliability.ts';
+import { type FaultOutcome, faultRow, streamUnderFault } from './stream-under-fault.ts';
+
+const backends = inject('backends');
+const external = { rabbitmq: process.env.ANYMQ_RABBITMQ_URL, kafka: process.env.ANYMQ_KAFKA_BROKERS };
+/** A frozen broker must be noticed: RabbitMQ's heartbeat is 2 s here; Kafka's session timeout is 10 s. */
+const freezeMs = { rabbitmq: 8_000, kafka: 12_000 };
+
+function needsContainer(ctx: TestContext, backend: 'rabbitmq' | 'kafka'): void {
+  if (external[backend]) ctx.skip(`not applicable: needs a broker container of its own (external ${backend} is set)`);
+}
+
+const rabbitmqConfig = (url: string): ConfigInput => ({ backend: 'rabbitmq', url, publishTimeoutMs: 120_000, heartbeatSeconds: 2 });
+const kafkaConfig = (brokers: string[]): ConfigInput => ({ backend: 'kafka', brokers });
+
+describe.runIf(backends.includes('rabbitmq'))('rabbitmq under broker faults', () => {
+  it('broker restart mid-stream', { timeout: 300_000 }, async (ctx) => {
+    needsContainer(ctx, 'rabbitmq');
+    const broker = await startRabbitmq();
+    ctx.onTestFinished(() => broker.stop());
+    const outcome = await streamUnderFault(rabbitmqConfig(broker.url), () => broker.restart());
+    recordAndCheck(outcome, faultRow('broker restart', 'rabbitmq', outcome));
+  });
+
+  it('broker frozen (container paused) longer than the heartbeat, then thawed', { timeout: 300_000 }, async (ctx) => {
+    needsContainer(ctx, 'rabbitmq');
+    const broker = await startRabbitmq();
+    ctx.onTestFinished(() => broker.stop());
+    const outcome = await streamUnderFault(rabbitmqConfig(broker.url), () => broker.freeze(freezeMs.rabbitmq));
+    recordAndCheck(outcome, faultRow(`broker frozen ${freezeMs.rabbitmq / 1000} s`, 'rabbitmq', outcome));
+  });
+
+  it('every connection dropped under the client', { timeout: 300_000 }, async (ctx) => {
+    const url = new URL(inject('rabbitmqUrl'));
+    const proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5672) });
+    ctx.onTestFinished(() => proxy.close());
+    url.hostname = '127.0.0.1'; // where the proxy listens
+    url.port = String(proxy.port);
+    let dropped = 0;
+    const outcome = await streamUnderFault(rabbitmqConfig(url.toString()), async () => (dropped = proxy.dropConnections()));
+    expect(dropped).toBeGreaterThan(0);
+    recordAndCheck(outcome, faultRow('connections dropped', 'rabbitmq', outcome, `${dropped} TCP connections reset`));
+  });
+});
+
+describe.runIf(backends.includes('kafka'))('kafka under broker faults', () => {
+  it('broker restart mid-stream', { timeout: 300_000 }, async (ctx) => {
+    needsContainer(ctx, 'kafka');
+    const broker = await startKafka();
+    ctx.onTestFinished(() => broker.stop());
+    const outcome = await streamUnderFault(kafkaConfig(broker.brokers), () => broker.restart(), { batch: 50, key: (n) => `k${n % 8}` });
+    recordAndCheck(outcome, faultRow('broker restart', 'kafka', outcome));
+  });
+
+  it('broker frozen (container paused) longer than the session timeout, then thawed', { timeout: 300_000 }, async (ctx) => {
+    needsContainer(ctx, 'kafka');
+    const broker = await startKafka();
+    ctx.onTestFinished(() => broker.stop());
+    const outcome = await streamUnderFault(kafkaConfig(broker.brokers), () => broker.freeze(freezeMs.kafka), { batch: 50, key: (n) => `k${n % 8}` });
+    recordAndCheck(outcome, faultRow(`broker frozen ${freezeMs.kafka / 1000} s`, 'kafka', outcome));
+  });
+
+  it('every connection dropped under the client', { timeout: 300_000 }, async (ctx) => {
+    needsContainer(ctx, 'kafka');
+    // The broker advertises the proxy's port, so that every connection the client opens goes through it.
+    const target = { host: '127.0.0.1', port: 0 };
+    const proxy = await startTcpProxy(target);
+    ctx.onTestFinished(() => proxy.close());
+    const broker = await startKafka(process.env, { advertisedPort: proxy.port });
+    ctx.onTestFinished(() => broker.stop());
+    target.port = broker.hostPort;
+    let dropped = 0;
+    const outcome = await streamUnderFault(kafkaConfig(broker.brokers), async () => (dropped = proxy.dropConnections()), { batch: 50, key: (n) => `k${n % 8}` });
+    expect(dropped).toBeGreaterThan(0);
+    recordAndCheck(outcome, faultRow('connections dropped', 'kafka', outcome, `${dropped} TCP connections reset`));
+  });
+});
+
+/** Records the row first, so that a failing scenario still shows its figures. */
+function recordAndCheck(outcome: FaultOutcome, row: ReliabilityRow): void {
+  recordRow(row);
+  expect(outcome.failures).toEqual([]); // sends made during the fault waited for the broker
+  expect(outcome.confirmed).toHaveLength(3000);
+  expect(outcome.confirmed.filter((n) => !outcome.received.has(n))).toEqual([]);
+}

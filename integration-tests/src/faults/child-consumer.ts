@@ -1,0 +1,34 @@
+// A consumer in its own process, for the kill and shutdown scenarios. Reports on stdout, one line
+// each: `ready`, `delivered <id>`, `acked <id>` (the broker has the ack or commit), `closed`.
+// On SIGTERM it shuts down the way the README tells users to: close() drains the handlers, then exits.
+import { type ConfigInput, connect } from '@anymq/core';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+interface ChildOptions {
+  config: ConfigInput;
+  queue: string;
+  group: string;
+  concurrency: number;
+  /** `hold`: handlers never finish (the process is to be killed). `work`: each takes workMs. */
+  mode: 'hold' | 'work';
+  workMs: number;
+}
+
+const options = JSON.parse(process.argv[2] as string) as ChildOptions;
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const mq = await connect(options.config, { observer: { onAcked: ({ id }) => say(`acked ${id}`) } });
+process.once('SIGTERM', () => {
+  void mq.close().then(() => {
+    say('closed');
+    process.exit(0);
+  });
+});
+await mq
+  .queue(options.queue)
+  .consumer({ group: options.group, concurrency: options.concurrency, drainTimeoutMs: 20_000 })
+  .run(async (message) => {
+    say(`delivered ${message.id}`);
+    if (options.mode === 'hold') await new Promise(() => undefined);
+    else await sleep(options.workMs);
+  });
+say('ready');

@@ -1,0 +1,52 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { until } from '../until.ts';
+
+const script = fileURLToPath(new URL('./child-consumer.ts', import.meta.url));
+
+/** A consumer running in a child process (child-consumer.ts), and what it reported so far. */
+export interface ChildConsumer {
+  readonly process: ChildProcess;
+  readonly delivered: Set<string>;
+  readonly acked: Set<string>;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Waits (bounded) for `condition` over what the child reported. */
+  until(condition: () => boolean, what: string, timeoutMs?: number): Promise<void>;
+}
+
+export async function startChildConsumer(options: Record<string, unknown>): Promise<ChildConsumer> {
+  const child = spawn(process.execPath, [script, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const delivered = new Set<string>();
+  const acked = new Set<string>();
+  let ready = false;
+  let closed = false;
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += String(chunk)));
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+    const [word, id] = line.split(' ');
+    if (word === 'ready') ready = true;
+    else if (word === 'closed') closed = true;
+    else if (word === 'delivered') delivered.add(id as string);
+    else if (word === 'acked') acked.add(id as string);
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const consumer: ChildConsumer = {
+    process: child,
+    delivered,
+    acked,
+    exited,
+    async until(condition, what, timeoutMs = 60_000) {
+      await until(() => {
+        if (gone && !condition() && !closed) throw new Error(`child consumer exited before ${what}; its stderr:\n${stderr}`);
+        return condition();
+      }, what, timeoutMs);
+    },
+  };
+  await consumer.until(() => ready, 'the child consumer to subscribe');
+  return consumer;
+}

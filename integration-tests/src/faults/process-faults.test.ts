@@ -1,0 +1,104 @@
+// Faults of the consumer's own process: SIGKILL while it holds unacknowledged messages, and a
+// graceful SIGTERM under load. The consumer runs in a real child process (child-consumer.ts); a
+// survivor in this process takes over its group. Each test records a row of RELIABILITY.md.
+import { type ConfigInput, connect } from '@anymq/core';
+import { randomUUID } from 'node:crypto';
+import { describe, expect, inject, it, type TestContext } from 'vitest';
+import { until } from '../until.ts';
+import { startChildConsumer } from './child-process.ts';
+import { recordRow } from './reliability.ts';
+
+const backends = inject('backends');
+const configs: Record<string, () => ConfigInput> = {
+  rabbitmq: () => ({ backend: 'rabbitmq', url: inject('rabbitmqUrl') }),
+  kafka: () => ({ backend: 'kafka', brokers: inject('kafkaBrokers') }),
+};
+
+/** Sends `count` numbered messages; resolves with their ids in order. */
+async function sendNumbered(config: ConfigInput, queue: string, count: number): Promise<string[]> {
+  const mq = await connect(config);
+  try {
+    const producer = mq.queue<number>(queue).producer();
+    const results = await Promise.all(Array.from({ length: count }, (_, n) => producer.send(n, { key: `k${n % 40}` })));
+    return results.map((r) => r.id);
+  } finally {
+    await mq.close();
+  }
+}
+
+/** Takes over the group in this process until every id in `expected` was handled; counts deliveries. */
+async function survivor(ctx: TestContext, config: ConfigInput, queue: string, expected: Set<string>) {
+  const mq = await connect(config);
+  ctx.onTestFinished(() => mq.close());
+  const received: string[] = [];
+  let firstAt = 0;
+  await mq.queue<number>(queue).consumer({ group: 'g', concurrency: 16 }).run((m) => {
+    firstAt ||= Date.now();
+    received.push(m.id);
+  });
+  await until(() => [...expected].every((id) => received.includes(id)), `the survivor to receive all ${expected.size} messages`, 120_000);
+  return { received, firstAt };
+}
+
+for (const backend of ['rabbitmq', 'kafka'] as const) {
+  describe.runIf(backends.includes(backend))(`${backend}: consumer process faults`, () => {
+    it('a consumer killed with SIGKILL while holding unacknowledged messages loses none of them', { timeout: 180_000 }, async (ctx) => {
+      const config = configs[backend]?.() as ConfigInput;
+      const queue = `kill-${randomUUID().slice(0, 8)}`;
+      const child = await startChildConsumer({ config, queue, group: 'g', concurrency: 10, mode: 'hold', workMs: 0 });
+      ctx.onTestFinished(() => void child.process.kill('SIGKILL'));
+      const ids = await sendNumbered(config, queue, 200);
+      await child.until(() => child.delivered.size >= 10, 'the child to hold 10 messages');
+      const held = new Set(child.delivered);
+      child.process.kill('SIGKILL');
+      const killedAt = Date.now();
+      expect((await child.exited).signal).toBe('SIGKILL');
+      const { received, firstAt } = await survivor(ctx, config, queue, new Set(ids));
+      const distinct = new Set(received);
+      recordRow({
+        scenario: 'consumer SIGKILLed holding messages',
+        backend,
+        sent: ids.length,
+        delivered: ids.filter((id) => distinct.has(id)).length,
+        lost: ids.filter((id) => !distinct.has(id)).length,
+        duplicated: received.length - distinct.size + [...held].filter((id) => distinct.has(id)).length,
+        recoveryMs: firstAt - killedAt,
+        notes: `${held.size} held by the killed process, all redelivered to the survivor${backend === 'kafka' ? ' after the session timeout (10 s)' : ''}`,
+      });
+      expect(child.acked.size).toBe(0);
+      expect(ids.filter((id) => !distinct.has(id))).toEqual([]);
+      expect([...held].every((id) => distinct.has(id))).toBe(true);
+    });
+
+    it('SIGTERM under load: running handlers finish and commit, nothing committed comes back, nothing is lost', { timeout: 180_000 }, async (ctx) => {
+      const config = configs[backend]?.() as ConfigInput;
+      const queue = `term-${randomUUID().slice(0, 8)}`;
+      const child = await startChildConsumer({ config, queue, group: 'g', concurrency: 8, mode: 'work', workMs: 20 });
+      ctx.onTestFinished(() => void child.process.kill('SIGKILL'));
+      const ids = await sendNumbered(config, queue, 600);
+      await child.until(() => child.acked.size >= 100, 'the child to ack 100 messages');
+      child.process.kill('SIGTERM');
+      const terminatedAt = Date.now();
+      expect(await child.exited).toEqual({ code: 0, signal: null });
+      const exitMs = Date.now() - terminatedAt;
+      const unfinished = [...child.delivered].filter((id) => !child.acked.has(id));
+      const rest = new Set(ids.filter((id) => !child.acked.has(id)));
+      const { received } = rest.size > 0 ? await survivor(ctx, config, queue, rest) : { received: [] };
+      const committedAgain = received.filter((id) => child.acked.has(id));
+      const distinct = new Set([...child.acked, ...received]);
+      recordRow({
+        scenario: 'consumer SIGTERMed under load',
+        backend,
+        sent: ids.length,
+        delivered: ids.filter((id) => distinct.has(id)).length,
+        lost: ids.filter((id) => !distinct.has(id)).length,
+        duplicated: committedAgain.length + received.length - new Set(received).size,
+        recoveryMs: null,
+        notes: `${child.acked.size} handled by the stopped process, which exited ${exitMs} ms after SIGTERM with ${unfinished.length} handlers unfinished`,
+      });
+      expect(unfinished).toEqual([]);
+      expect(committedAgain).toEqual([]);
+      expect(ids.filter((id) => !distinct.has(id))).toEqual([]);
+    });
+  });
+}
