@@ -9,7 +9,7 @@ const rows = readFileSync(rowsFile, 'utf8')
   .split('\n')
   .filter(Boolean)
   .map((line) => JSON.parse(line) as ReliabilityRow);
-const order = ['memory', 'rabbitmq', 'kafka'];
+const order = ['memory', 'rabbitmq', 'kafka', 'zeromq brokered'];
 rows.sort((a, b) => a.scenario.localeCompare(b.scenario) || order.indexOf(a.backend) - order.indexOf(b.backend));
 
 const cell = (text: string) => text.replaceAll('|', '\\|');
@@ -37,7 +37,7 @@ ${losses.length === 0 ? 'It is zero in every scenario of this run.' : `It is not
 **Duplicated** counts deliveries beyond the first: anymq is at-least-once, so a message whose ack did not
 reach the broker is delivered again. Handlers that must run once use \`idempotency\`. **Time to recover**
 runs from the end of the fault (broker back, thawed, connections cut) to the first delivery of a message
-sent after it.
+sent after it; for a killed consumer, from the kill to the last of its held messages reaching the survivor.
 
 ## Scenarios
 
@@ -50,6 +50,7 @@ sent after it.
   the broker advertises the proxy's port, so that all of the client's connections go through it.
 - **consumer SIGKILLed holding messages**: a consumer in a child process holds 10 messages it never acks and
   is killed with SIGKILL; a consumer of the same group in another process must receive all 200 messages.
+  Also for ZeroMQ brokered, with the proxy (\`anymq-zmq-proxy\`'s class) in the test process.
 - **consumer SIGTERMed under load**: a child process handles 600 messages (20 ms each, concurrency 8) and gets
   SIGTERM after 100; it calls \`client.close()\`, which stops intake, lets running handlers finish, acks or
   commits them and exits 0. Nothing it acked may reach the survivor, nothing may be lost.
