@@ -1,6 +1,7 @@
 import { Headers, type Delivery, type SubscribeOptions, type Subscription } from '@anymq/core';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { NOT_BEFORE_HEADER, copyOf, fromKafkaMessage } from './kafka-message.js';
+import { type DeliveryOwner, KafkaDelivery, type RecordSlot } from './kafka-delivery.js';
+import { type IncomingFields, NOT_BEFORE_HEADER, copyOf, fromKafkaMessage } from './kafka-message.js';
 import { OffsetTracker } from './offset-tracker.js';
 import { delayTopic, kafkaGroupId, retryTopic } from './topics.js';
 
@@ -21,7 +22,7 @@ export interface GroupConsumerHost {
  * before it in its partition are settled. A message from a retry or delay topic that is not due yet
  * pauses its partition until it is, then is read again.
  */
-export class GroupConsumer implements Subscription {
+export class GroupConsumer implements Subscription, DeliveryOwner {
   readonly #host: GroupConsumerHost;
   readonly #queue: string;
   readonly #options: SubscribeOptions;
@@ -30,7 +31,7 @@ export class GroupConsumer implements Subscription {
   readonly #consumer: Consumer;
   readonly #trackers = new Map<string, OffsetTracker>();
   /** Per partition and key, the settlement of the message of that key in flight. */
-  readonly #keys = new Map<string, Promise<void>>();
+  readonly #keys = new Map<string, { readonly settled: Promise<void>; readonly release: () => void }>();
   readonly #commits = new Map<string, { topic: string; partition: number; offset: bigint }>();
   readonly #timers = new Set<NodeJS.Timeout>();
   #committing: Promise<void> | undefined;
@@ -108,89 +109,87 @@ export class GroupConsumer implements Subscription {
       tracker = new OffsetTracker();
       this.#trackers.set(trackerKey, tracker);
     }
-    for (const message of batch.messages) {
-      if (this.#stopped || !isRunning() || isStale()) return;
-      const fields = fromKafkaMessage(message, topic, partition);
-      const wait = fields.notBefore - Date.now();
-      if (wait > 0) {
-        // Not due yet: read it again when it is; nothing after it in this partition runs before.
-        this.#consumer.seek({ topic, partition, offset: message.offset });
-        const resume = pause();
-        const timer = setTimeout(() => {
-          this.#timers.delete(timer);
-          resume();
-        }, wait);
-        this.#timers.add(timer);
-        return;
+    // kafkajs' fetch position moves past what was handed out once per batch, not per message (it
+    // parses the offset each time); what is committed is decided by the tracker, not by this.
+    let lastDelivered: string | undefined;
+    const resolveDelivered = () => {
+      if (lastDelivered !== undefined) resolveOffset(lastDelivered);
+      lastDelivered = undefined;
+    };
+    try {
+      for (const message of batch.messages) {
+        if (this.#stopped || !isRunning() || isStale()) return;
+        const fields = fromKafkaMessage(message, topic, partition);
+        const wait = fields.notBefore - Date.now();
+        if (wait > 0) {
+          // Not due yet: read it again when it is; nothing after it in this partition runs before.
+          resolveDelivered();
+          this.#consumer.seek({ topic, partition, offset: message.offset });
+          const resume = pause();
+          const timer = setTimeout(() => {
+            this.#timers.delete(timer);
+            resume();
+          }, wait);
+          this.#timers.add(timer);
+          return;
+        }
+        const keyLock = fields.key === undefined ? undefined : `${trackerKey}:${fields.key}`;
+        let waited = false;
+        while (keyLock && this.#keys.has(keyLock)) {
+          waited = true;
+          await this.#withHeartbeats((this.#keys.get(keyLock) as { settled: Promise<void> }).settled, heartbeat);
+        }
+        // A free slot is taken without awaiting: this loop runs once per message.
+        if (this.#unsettled < this.#options.prefetch) this.#unsettled++;
+        else {
+          waited = true;
+          await this.#waitForRoom(heartbeat);
+        }
+        if (waited && (this.#stopped || !isRunning() || isStale())) {
+          this.#releaseRoom(); // stopped or rebalanced while this loop waited
+          return;
+        }
+        this.#deliver(trackerKey, topic, partition, tracker, message, fields, keyLock);
+        lastDelivered = message.offset;
       }
-      const keyLock = fields.key === undefined ? undefined : `${trackerKey}:${fields.key}`;
-      if (keyLock) while (this.#keys.has(keyLock)) await this.#withHeartbeats(this.#keys.get(keyLock) as Promise<void>, heartbeat);
-      // A free slot is taken without awaiting: this loop runs once per message.
-      if (this.#unsettled < this.#options.prefetch) this.#unsettled++;
-      else await this.#waitForRoom(heartbeat);
-      if (this.#stopped || !isRunning() || isStale()) {
-        this.#releaseRoom();
-        return;
-      }
-      this.#deliver(topic, partition, tracker, message, fields, keyLock);
-      // Moves kafkajs' fetch position on; what is committed is decided by the tracker, not by this.
-      resolveOffset(message.offset);
+    } finally {
+      resolveDelivered();
     }
   }
 
-  #deliver(
-    topic: string,
-    partition: number,
-    tracker: OffsetTracker,
-    message: KafkaMessage,
-    fields: ReturnType<typeof fromKafkaMessage>,
-    keyLock: string | undefined,
-  ): void {
-    const offset = BigInt(message.offset);
+  #deliver(trackerKey: string, topic: string, partition: number, tracker: OffsetTracker, record: KafkaMessage, fields: IncomingFields, keyLock: string | undefined): void {
+    const offset = BigInt(record.offset);
     tracker.start(offset); // its slot under `prefetch` was taken in #eachBatch
-    let release!: () => void;
-    if (keyLock) this.#keys.set(keyLock, new Promise<void>((resolve) => (release = resolve)));
-    let settled = false;
-    const finish = (commit: boolean) => {
-      if (commit) this.#scheduleCommit(topic, partition, tracker.settle(offset));
-      if (keyLock) {
-        this.#keys.delete(keyLock);
-        release();
-      }
-      this.#releaseRoom();
-    };
-    /** Runs `work` (a produce to a retry or dead-letter topic), then commits; an ack has no work. */
-    const settle = async (work: (() => Promise<void>) | undefined, commit = true): Promise<void> => {
-      if (settled) return;
-      settled = true;
-      if (!work) return finish(commit);
-      try {
-        await work();
-      } catch (error) {
-        finish(false);
-        throw error;
-      }
-      finish(commit);
-    };
-    const { notBefore: _notBefore, ...delivery } = fields;
-    this.#onDelivery({
-      ...delivery,
-      body: message.value ?? Buffer.alloc(0),
-      ack: () => settle(undefined),
-      retry: (delayMs) =>
-        settle(() =>
-          this.#host.produce(retryTopic(this.#queue, this.#options.group), [
-            copyOf(message, fields.id, { [Headers.retries]: String(fields.attempt), [NOT_BEFORE_HEADER]: String(Date.now() + delayMs) }),
-          ]),
-        ),
-      deadLetter: (queue, headers) =>
-        settle(async () => {
-          await this.#host.ensureTopics([queue]);
-          await this.#host.produce(queue, [copyOf(message, fields.id, headers)]);
-        }),
-      // Not processed: leave the offset uncommitted, so the partition's next owner reads it again.
-      release: () => settle(undefined, false),
-    });
+    if (keyLock) {
+      let release!: () => void;
+      const settled = new Promise<void>((resolve) => (release = resolve));
+      this.#keys.set(keyLock, { settled, release });
+    }
+    this.#onDelivery(new KafkaDelivery(this, record, fields, { trackerKey, topic, partition, offset, keyLock }));
+  }
+
+  /** DeliveryOwner: a record is settled. */
+  finished(slot: RecordSlot, commit: boolean): void {
+    const tracker = this.#trackers.get(slot.trackerKey);
+    if (commit && tracker) this.#scheduleCommit(slot.trackerKey, slot.topic, slot.partition, tracker.settle(slot.offset));
+    if (slot.keyLock) {
+      this.#keys.get(slot.keyLock)?.release();
+      this.#keys.delete(slot.keyLock);
+    }
+    this.#releaseRoom();
+  }
+
+  /** DeliveryOwner: a copy on the group's retry topic, due after `delayMs`. */
+  retryLater(record: KafkaMessage, id: string, attempt: number, delayMs: number): Promise<void> {
+    return this.#host.produce(retryTopic(this.#queue, this.#options.group), [
+      copyOf(record, id, { [Headers.retries]: String(attempt), [NOT_BEFORE_HEADER]: String(Date.now() + delayMs) }),
+    ]);
+  }
+
+  /** DeliveryOwner: a copy on the dead-letter topic. */
+  async deadLetter(queue: string, record: KafkaMessage, id: string, headers: Record<string, string>): Promise<void> {
+    await this.#host.ensureTopics([queue]);
+    await this.#host.produce(queue, [copyOf(record, id, headers)]);
   }
 
   /**
@@ -233,9 +232,9 @@ export class GroupConsumer implements Subscription {
     }
   }
 
-  #scheduleCommit(topic: string, partition: number, offset: bigint | undefined): void {
+  #scheduleCommit(trackerKey: string, topic: string, partition: number, offset: bigint | undefined): void {
     if (offset === undefined) return;
-    this.#commits.set(`${topic}:${partition}`, { topic, partition, offset });
+    this.#commits.set(trackerKey, { topic, partition, offset });
     this.#committing ??= this.#flushCommits();
   }
 

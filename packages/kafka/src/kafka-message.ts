@@ -17,8 +17,6 @@ export function toKafkaMessage(message: OutgoingMessage, extraHeaders: Record<st
   };
 }
 
-/** Headers that anymq keeps for itself; the handler does not see them. */
-const internalHeaders = new Set<string>([Headers.id, Headers.retries, NOT_BEFORE_HEADER]);
 
 export interface IncomingFields {
   readonly id: string;
@@ -30,29 +28,50 @@ export interface IncomingFields {
   readonly notBefore: number;
 }
 
-/** Reads anymq's view of a Kafka record, also of records that plain kafkajs programs produced. */
+/**
+ * Reads anymq's view of a Kafka record, also of records that plain kafkajs programs produced. One
+ * pass over the headers: this runs for every message consumed.
+ */
 export function fromKafkaMessage(message: KafkaMessage, topic: string, partition: number): IncomingFields {
-  const raw = readHeaders(message.headers);
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(raw)) if (!internalHeaders.has(name)) headers[name] = value;
-  const retries = Number(raw[Headers.retries] ?? 0);
+  let id: string | undefined;
+  let retries = 0;
+  let notBefore = 0;
+  const raw = message.headers;
+  if (raw) {
+    for (const name of Object.keys(raw)) {
+      const value = headerText(raw[name]);
+      if (value === undefined) continue;
+      if (name === Headers.id) id = value;
+      else if (name === Headers.retries) retries = Number(value);
+      else if (name === NOT_BEFORE_HEADER) notBefore = Number(value) || 0;
+      else headers[name] = value;
+    }
+  }
   return {
     // A record without our id header is identified by where it lives, which a redelivery keeps.
-    id: raw[Headers.id] ?? `${topic}/${partition}/${message.offset}`,
+    id: id ?? `${topic}/${partition}/${message.offset}`,
     key: message.key === null || message.key === undefined ? undefined : message.key.toString('utf8'),
     headers,
     timestamp: Number(message.timestamp),
     attempt: (Number.isInteger(retries) && retries > 0 ? retries : 0) + 1,
-    notBefore: Number(raw[NOT_BEFORE_HEADER] ?? 0) || 0,
+    notBefore,
   };
+}
+
+/** A header value as a string (the last value wins where a header repeats). */
+function headerText(value: IHeaders[string]): string | undefined {
+  const last = Array.isArray(value) ? value[value.length - 1] : value;
+  if (last === undefined) return undefined;
+  return Buffer.isBuffer(last) ? last.toString('utf8') : String(last);
 }
 
 /** Kafka headers as strings (the last value wins where a header repeats). */
 export function readHeaders(headers: IHeaders | undefined): Record<string, string> {
   const result: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    const last = Array.isArray(value) ? value[value.length - 1] : value;
-    if (last !== undefined) result[name] = Buffer.isBuffer(last) ? last.toString('utf8') : String(last);
+  for (const name of Object.keys(headers ?? {})) {
+    const value = headerText(headers?.[name]);
+    if (value !== undefined) result[name] = value;
   }
   return result;
 }
