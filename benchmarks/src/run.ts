@@ -78,7 +78,9 @@ try {
           const raw = samples.raw.map((r) => r[metric] as number);
           const anymq = samples.anymq.map((r) => r[metric] as number);
           const higherIsBetter = kind === 'throughput';
-          const ratio = higherIsBetter ? median(anymq) / median(raw) : median(raw) / Math.max(median(anymq), 0.001);
+          // Latencies are measured to 0.01 ms: below that, both count as 0.01 (0 vs 0 is a ratio of 1, not 0).
+          const atResolution = (ms: number) => Math.max(ms, 0.01);
+          const ratio = higherIsBetter ? median(anymq) / median(raw) : atResolution(median(raw)) / atResolution(median(anymq));
           rows.push({
             backend,
             workload,
