@@ -54,6 +54,23 @@ describe('the anymq command', async () => {
     expect(lines[0]?.headers.trace).toBe('abc');
   });
 
+  it('consume shows a message in another format (text, binary) instead of dead-lettering it', async () => {
+    const { connect } = await import('@anymq/core');
+    const { ZmqBrokeredTransport } = await import('@anymq/zeromq');
+    const mq = await connect(new ZmqBrokeredTransport({ backend: 'zeromq', address: proxy.endpoint }));
+    try {
+      const text = { contentType: 'text/plain', encode: (t: string) => Buffer.from(t), decode: (b: Uint8Array) => Buffer.from(b).toString() };
+      await mq.queue('cli-mixed', { codec: text }).producer().send('{"looks": "like json"}');
+      const { bytesCodec } = await import('@anymq/core');
+      await mq.queue('cli-mixed', { codec: bytesCodec }).producer().send(Buffer.from([0xff, 0x00]));
+    } finally {
+      await mq.close();
+    }
+    const consumed = await run(['--url', url, 'consume', 'cli-mixed', '--group', 'g', '--count', '2', '--timeout', '10000']);
+    expect(consumed.status).toBe(0);
+    expect(consumed.stdout).toBe('{"looks": "like json"}\nbase64:/wA=\n');
+  });
+
   it('consume --timeout fails with exit code 1 when too few messages arrive', async () => {
     const result = await run(['--url', url, 'consume', 'cli-empty', '--group', 'g', '--count', '1', '--timeout', '300']);
     expect(result.status).toBe(1);

@@ -1,4 +1,4 @@
-import { AnymqError, type Client, type Message } from '@anymq/core';
+import { AnymqError, type Client, type Message, bytesCodec } from '@anymq/core';
 
 export interface ConsumeOptions {
   group: string;
@@ -9,7 +9,8 @@ export interface ConsumeOptions {
 
 /**
  * anymq consume <queue> --group g: prints messages as they arrive (acking each), until `--count`
- * messages or, with `--timeout`, until that long passed without the count.
+ * messages or, with `--timeout`, until that long passed without the count. It reads raw bytes and
+ * shows them by their content type, so that a message in another format is shown, not dead-lettered.
  */
 export async function consume(
   mq: Client,
@@ -23,8 +24,8 @@ export async function consume(
   let seen = 0;
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
-  const consumer = mq.queue(queue).consumer({ group: options.group });
-  await consumer.run((message: Message<unknown>) => {
+  const consumer = mq.queue(queue, { codec: bytesCodec }).consumer({ group: options.group });
+  await consumer.run((message: Message<Uint8Array>) => {
     if (seen >= count) throw new Error('count reached: handing the message back');
     seen++;
     out.write(`${options.json ? JSON.stringify(describe(message)) : format(message)}\n`);
@@ -44,10 +45,32 @@ export async function consume(
   }
 }
 
-function describe(message: Message<unknown>) {
-  return { id: message.id, key: message.key, attempt: message.attempt, headers: message.headers, body: message.body };
+function describe(message: Message<Uint8Array>) {
+  return { id: message.id, key: message.key, attempt: message.attempt, headers: message.headers, body: readable(message) };
 }
 
-function format(message: Message<unknown>): string {
-  return typeof message.body === 'string' ? message.body : JSON.stringify(message.body);
+function format(message: Message<Uint8Array>): string {
+  const body = readable(message);
+  return typeof body === 'string' ? body : JSON.stringify(body);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** JSON bodies parsed, other UTF-8 text as it is, anything else as `base64:…`. */
+function readable(message: Message<Uint8Array>): unknown {
+  let text: string;
+  try {
+    text = utf8.decode(message.body);
+  } catch {
+    return `base64:${Buffer.from(message.body).toString('base64')}`;
+  }
+  const contentType = message.headers['content-type'];
+  if (contentType === undefined || /^application\/(.+\+)?json\b/i.test(contentType)) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
+  }
+  return text;
 }
