@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Provides a Docker-compatible API with Podman, for machines without a Docker engine (our CI).
-# Installs podman from Debian's packages if missing, starts `podman system service` on a socket,
+# Installs podman (and openssl, which the TLS fault test uses to make its certificates) from
+# Debian's packages if missing, starts `podman system service` on a socket,
 # and prints the DOCKER_HOST to use. Idempotent: a running service is reused.
 set -euo pipefail
 socket=/run/podman/podman.sock
 
-if ! command -v podman >/dev/null || ! command -v mmdebstrap >/dev/null || ! command -v curl >/dev/null; then
-  echo "installing podman, runc and mmdebstrap from Debian's packages" >&2
+if ! command -v podman >/dev/null || ! command -v mmdebstrap >/dev/null || ! command -v curl >/dev/null || ! command -v openssl >/dev/null; then
+  echo "installing podman, runc, mmdebstrap and openssl from Debian's packages" >&2
   apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc mmdebstrap curl >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc mmdebstrap curl openssl >&2
 fi
 
 # crun fails on these machines (cgroups v1 hybrid, setrlimit refused): use runc, no default ulimits.
