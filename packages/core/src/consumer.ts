@@ -1,4 +1,4 @@
-import { type Codec, bytesCodec, runCodec } from './codec.js';
+import { type Codec, runCodec } from './codec.js';
 import {
   AnymqError,
   ClosedError,
@@ -86,18 +86,24 @@ async function claimId(store: IdempotencyStore, key: string): Promise<() => void
 /** The media type without parameters, lower case: `application/json; charset=utf-8` is `application/json`. */
 const mediaType = (contentType: string) => (contentType.split(';')[0] as string).trim().toLowerCase();
 
+/** Arbitrary bytes: a codec of this content type reads every message. */
+const anyContent = 'application/octet-stream';
+
 /**
  * A message that says it is in another format than the queue's codec reads is undecodable, even if
- * the bytes happen to parse. The bytes codec takes any content; a message without the header
- * (from a plain client) is decoded as it is.
+ * the bytes happen to parse. A message without the header (from a plain client) is decoded as it
+ * is. Built once per consumer, so that the codec's media type is not parsed for every message.
  */
-function assertContentType(contentType: string | undefined, expected: string): void {
-  if (contentType === undefined || expected === bytesCodec.contentType) return;
-  if (mediaType(contentType) === mediaType(expected)) return;
-  throw new CodecError(
-    'DECODE_FAILED',
-    `content type "${contentType}" is not "${expected}", which this queue's codec reads. Fix: send with the same codec, or consume with a codec for ${contentType}.`,
-  );
+function contentTypeCheck(codecContentType: string): (contentType: string | undefined) => void {
+  const expected = mediaType(codecContentType);
+  if (expected === anyContent) return () => undefined;
+  return (contentType) => {
+    if (contentType === undefined || contentType === codecContentType || mediaType(contentType) === expected) return;
+    throw new CodecError(
+      'DECODE_FAILED',
+      `content type "${contentType}" is not "${codecContentType}", which this queue's codec reads. Fix: send with the same codec, or consume with a codec for ${contentType}.`,
+    );
+  };
 }
 
 /** A delivery being handled. It settles once: the first of ack, failure or hand-back wins. */
@@ -131,6 +137,7 @@ export class QueueConsumer<T> implements Consumer<T> {
   readonly #startFrom: 'earliest' | 'latest';
   readonly #handlerTimeoutMs: number | undefined;
   readonly #drainTimeoutMs: number;
+  readonly #checkContentType: (contentType: string | undefined) => void;
   readonly #closing = new AbortController();
   /** Each message being handled, with the function that hands it back if the drain times out. */
   readonly #running = new Set<Running>();
@@ -160,6 +167,7 @@ export class QueueConsumer<T> implements Consumer<T> {
     this.#startFrom = options.startFrom ?? 'earliest';
     this.#handlerTimeoutMs = options.handlerTimeoutMs;
     this.#drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
+    this.#checkContentType = contentTypeCheck(context.codec.contentType);
   }
 
   get inFlight(): number {
@@ -235,7 +243,7 @@ export class QueueConsumer<T> implements Consumer<T> {
       const { queue, codec, schema, observer } = this.#context;
       let body: T;
       try {
-        assertContentType(delivery.headers[Headers.contentType], codec.contentType);
+        this.#checkContentType(delivery.headers[Headers.contentType]);
         body = runCodec('DECODE_FAILED', codec, delivery.body);
         if (schema) await validateBody(schema, queue, body);
       } catch (error) {

@@ -35,6 +35,8 @@ export class QueueProducer<T> implements Producer<T> {
   readonly #inFlight: Semaphore;
   /** The headers of a message sent without user headers: one frozen object shared by all of them. */
   readonly #plainHeaders: Readonly<Record<string, string>>;
+  /** The transport's largest body, if it declares one (capabilities do not change). */
+  readonly #maxMessageBytes: number | undefined;
   /** Sends started and not finished; close() waits until it is zero. */
   #pending = 0;
   #idle: (() => void) | undefined;
@@ -50,6 +52,7 @@ export class QueueProducer<T> implements Producer<T> {
     this.#context = context;
     this.#inFlight = new Semaphore(maxInFlight);
     this.#plainHeaders = Object.freeze({ [Headers.contentType]: context.codec.contentType });
+    this.#maxMessageBytes = context.transport.capabilities.maxMessageBytes;
   }
 
   // The hot path: one async frame per send. Schema validation is the only step that may be async,
@@ -131,7 +134,7 @@ export class QueueProducer<T> implements Producer<T> {
   #prepare(body: T, options: SendOptions | undefined): OutgoingMessage {
     const { codec } = this.#context;
     const encoded = runCodec('ENCODE_FAILED', codec, body);
-    const limit = this.#context.transport.capabilities.maxMessageBytes;
+    const limit = this.#maxMessageBytes;
     if (limit !== undefined && encoded.byteLength > limit) {
       // Refused here, alone: in a broker request it would fail the messages batched with it.
       throw new PublishError(
