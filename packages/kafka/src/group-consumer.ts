@@ -165,13 +165,12 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
       const settled = new Promise<void>((resolve) => (release = resolve));
       this.#keys.set(keyLock, { settled, release });
     }
-    this.#onDelivery(new KafkaDelivery(this, record, fields, { trackerKey, topic, partition, offset, keyLock }));
+    this.#onDelivery(new KafkaDelivery(this, record, fields, { trackerKey, tracker, topic, partition, offset, keyLock }));
   }
 
   /** DeliveryOwner: a record is settled. */
   finished(slot: RecordSlot, commit: boolean): void {
-    const tracker = this.#trackers.get(slot.trackerKey);
-    if (commit && tracker) this.#scheduleCommit(slot.trackerKey, slot.topic, slot.partition, tracker.settle(slot.offset));
+    if (commit) this.#scheduleCommit(slot, slot.tracker.settle(slot.offset));
     if (slot.keyLock) {
       this.#keys.get(slot.keyLock)?.release();
       this.#keys.delete(slot.keyLock);
@@ -232,7 +231,7 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
     }
   }
 
-  #scheduleCommit(trackerKey: string, topic: string, partition: number, offset: bigint | undefined): void {
+  #scheduleCommit({ trackerKey, topic, partition }: RecordSlot, offset: bigint | undefined): void {
     if (offset === undefined) return;
     this.#commits.set(trackerKey, { topic, partition, offset });
     this.#committing ??= this.#flushCommits();

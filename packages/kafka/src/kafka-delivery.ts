@@ -1,10 +1,12 @@
 import type { Delivery } from '@anymq/core';
 import type { KafkaMessage } from 'kafkajs';
 import type { IncomingFields } from './kafka-message.js';
+import type { OffsetTracker } from './offset-tracker.js';
 
-/** Where a consumed record came from: its partition, its offset and its key lock, if any. */
+/** Where a consumed record came from: its partition and its tracker, its offset and its key lock, if any. */
 export interface RecordSlot {
   readonly trackerKey: string;
+  readonly tracker: OffsetTracker;
   readonly topic: string;
   readonly partition: number;
   readonly offset: bigint;
