@@ -1,4 +1,4 @@
-import { AnymqError, type Client, type Message, bytesCodec } from '@anymq/core';
+import { AnymqError, type Client, type Message, bytesCodec, jsonCodec } from '@anymq/core';
 
 export interface ConsumeOptions {
   group: string;
@@ -56,21 +56,19 @@ function format(message: Message<Uint8Array>): string {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** JSON bodies parsed, other UTF-8 text as it is, anything else as `base64:…`. */
+/** JSON bodies parsed (by core's JSON codec), other UTF-8 text as it is, anything else as `base64:…`. */
 function readable(message: Message<Uint8Array>): unknown {
-  let text: string;
-  try {
-    text = utf8.decode(message.body);
-  } catch {
-    return `base64:${Buffer.from(message.body).toString('base64')}`;
-  }
   const contentType = message.headers['content-type'];
   if (contentType === undefined || /^application\/(.+\+)?json\b/i.test(contentType)) {
     try {
-      return JSON.parse(text) as unknown;
+      return jsonCodec.decode(message.body);
     } catch {
-      return text;
+      // not JSON after all: shown as text or bytes below
     }
   }
-  return text;
+  try {
+    return utf8.decode(message.body);
+  } catch {
+    return `base64:${Buffer.from(message.body).toString('base64')}`;
+  }
 }
