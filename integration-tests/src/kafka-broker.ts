@@ -2,6 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { GenericContainer, type StartedTestContainer, Wait } from 'testcontainers';
 import { freePort } from './free-port.ts';
 import { freezeContainer } from './freeze-container.ts';
+import { retryUntil } from './until.ts';
 
 /**
  * A Kafka for tests. From `ANYMQ_KAFKA_BROKERS` (host:port list) when set (external mode), else a
@@ -84,19 +85,15 @@ export async function startKafka(env = process.env, options: { advertisedPort?: 
 }
 
 /** Bounded readiness probe: the broker answers a metadata request. */
-async function waitUntilServing(brokers: string[], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+function waitUntilServing(brokers: string[], timeoutMs: number): Promise<void> {
   const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
-  for (;;) {
+  const probe = async () => {
     try {
       await admin.connect();
       await admin.listTopics();
-      await admin.disconnect();
-      return;
-    } catch (error) {
+    } finally {
       await admin.disconnect().catch(() => undefined);
-      if (Date.now() > deadline) throw new Error(`Kafka did not serve within ${timeoutMs} ms after a restart`, { cause: error });
-      await new Promise((resolve) => setTimeout(resolve, 250));
     }
-  }
+  };
+  return retryUntil(probe, 'Kafka to serve again after a restart', timeoutMs, 250);
 }

@@ -1,6 +1,7 @@
 import { GenericContainer, type StartedTestContainer, Wait } from 'testcontainers';
 import { freePort } from './free-port.ts';
 import { freezeContainer } from './freeze-container.ts';
+import { retryUntil } from './until.ts';
 import { connect } from 'amqplib';
 
 /**
@@ -67,16 +68,10 @@ export async function startRabbitmq(env = process.env): Promise<RabbitmqBroker> 
 }
 
 /** Bounded readiness probe: an AMQP connection succeeds. */
-async function waitUntilAccepting(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const connection = await connect(url);
-      await connection.close();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw new Error(`RabbitMQ did not accept connections within ${timeoutMs} ms after a restart`, { cause: error });
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
+function waitUntilAccepting(url: string, timeoutMs: number): Promise<void> {
+  const probe = async () => {
+    const connection = await connect(url);
+    await connection.close();
+  };
+  return retryUntil(probe, 'RabbitMQ to accept connections again after a restart', timeoutMs);
 }
