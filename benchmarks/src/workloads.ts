@@ -142,16 +142,22 @@ async function amqplibThroughput(spec: Spec): Promise<Result> {
   return { producer: perSecond(spec.count, producerMs), consumer: perSecond(spec.count, consumerMs) };
 }
 
-/** kafkajs: idempotent acks=all producer, sendBatch of 1000; then eachBatch, commit per batch. */
-async function kafkajsThroughput(spec: Spec): Promise<Result> {
+/** Plain kafkajs: a fresh topic of 4 partitions and a connected idempotent producer. */
+async function rawKafka(spec: Spec, prefix: string) {
   const kafka = new Kafka({ brokers: spec.kafkaBrokers as string[], logLevel: logLevel.NOTHING });
-  const topic = `raw-${randomUUID().slice(0, 8)}`;
+  const topic = `${prefix}-${randomUUID().slice(0, 8)}`;
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic, numPartitions: 4, replicationFactor: 1 }], waitForLeaders: true });
   await admin.disconnect();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
+  return { kafka, topic, producer };
+}
+
+/** kafkajs: idempotent acks=all producer, sendBatch of 1000; then eachBatch, commit per batch. */
+async function kafkajsThroughput(spec: Spec): Promise<Result> {
+  const { kafka, topic, producer } = await rawKafka(spec, 'raw');
   const body = Buffer.alloc(spec.size, 1);
   const started = performance.now();
   // Batches as large as the broker's 1 MiB request limit allows.
@@ -310,14 +316,7 @@ function rawLatency(spec: Spec): Promise<Result> {
         };
       }
       case 'kafka': {
-        const kafka = new Kafka({ brokers: spec.kafkaBrokers as string[], logLevel: logLevel.NOTHING });
-        const topic = `raw-lat-${randomUUID().slice(0, 8)}`;
-        const admin = kafka.admin();
-        await admin.connect();
-        await admin.createTopics({ topics: [{ topic, numPartitions: 4, replicationFactor: 1 }], waitForLeaders: true });
-        await admin.disconnect();
-        const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-        await producer.connect();
+        const { kafka, topic, producer } = await rawKafka(spec, 'raw-lat');
         const consumer = kafka.consumer({ groupId: `${topic}.bench`, maxWaitTimeInMs: 10 });
         await consumer.connect();
         await consumer.subscribe({ topics: [topic], fromBeginning: true });
