@@ -16,6 +16,7 @@ describe.runIf(selected)('kafka', () => {
     competingConsumers: true,
     deadLetters: true,
     multipleQueues: true,
+    countsAbandonedDeliveries: true,
     maxMessageBytes: 1_000_000,
   }, { timeoutMs: 30_000 });
 });

@@ -25,7 +25,7 @@ describe.runIf(selected)('rabbitmq adapter', () => {
   runContractSuite(
     'rabbitmq with quorum queues',
     () => new RabbitmqTransport({ backend: 'rabbitmq', url: inject('rabbitmqUrl'), queueType: 'quorum' }),
-    { durable: true, retainsForIdleGroups: true, replay: false, ordering: 'queue', redelivery: true, delayedDelivery: true, fanOut: true, competingConsumers: true, deadLetters: true, multipleQueues: true },
+    { durable: true, retainsForIdleGroups: true, replay: false, ordering: 'queue', redelivery: true, delayedDelivery: true, fanOut: true, competingConsumers: true, deadLetters: true, multipleQueues: true, countsAbandonedDeliveries: true },
   );
 
   it('consumes what plain amqplib published to the exchange', async (ctx) => {

@@ -16,5 +16,6 @@ describe.runIf(selected)('rabbitmq', () => {
     competingConsumers: true,
     deadLetters: true,
     multipleQueues: true,
+    countsAbandonedDeliveries: true,
   });
 });

@@ -9,9 +9,15 @@ interface ChildOptions {
   queue: string;
   group: string;
   concurrency: number;
-  /** `hold`: handlers never finish (the process is to be killed). `work`: each takes workMs. */
-  mode: 'hold' | 'work';
+  /**
+   * `hold`: handlers never finish (the process is to be killed). `work`: each takes workMs.
+   * `poison`: like work, but the message whose body is `poison` kills the process (SIGKILL, as an
+   * out-of-memory kill or a crash in native code would), without any cleanup.
+   */
+  mode: 'hold' | 'work' | 'poison';
   workMs: number;
+  poison?: number;
+  maxAttempts?: number;
 }
 
 const options = JSON.parse(process.argv[2] as string) as ChildOptions;
@@ -25,10 +31,11 @@ process.once('SIGTERM', () => {
 });
 await mq
   .queue(options.queue)
-  .consumer({ group: options.group, concurrency: options.concurrency, drainTimeoutMs: 20_000 })
+  .consumer({ group: options.group, concurrency: options.concurrency, drainTimeoutMs: 20_000, retry: { maxAttempts: options.maxAttempts ?? 5 } })
   .run(async (message) => {
     say(`delivered ${message.id}`);
     if (options.mode === 'hold') await new Promise(() => undefined);
+    else if (options.mode === 'poison' && message.body === options.poison) process.kill(process.pid, 'SIGKILL');
     else await sleep(options.workMs);
   });
 say('ready');

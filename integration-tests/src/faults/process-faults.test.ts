@@ -6,7 +6,7 @@ import { ZmqProxy } from '@anymq/zeromq';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it, type TestContext } from 'vitest';
 import { until } from '../until.ts';
-import { startChildConsumer } from './child-process.ts';
+import { startChildConsumer, superviseChildConsumer } from './child-process.ts';
 import { recordRow } from './reliability.ts';
 
 const backends = inject('backends');
@@ -19,6 +19,7 @@ const configs: Record<string, () => ConfigInput> = {
   rabbitmq: () => ({ backend: 'rabbitmq', url: inject('rabbitmqUrl') }),
   kafka: () => ({ backend: 'kafka', brokers: inject('kafkaBrokers') }),
   'zeromq brokered': () => ({ backend: 'zeromq', address: proxy.endpoint, heartbeatIntervalMs: 100 }),
+  'rabbitmq quorum': () => ({ backend: 'rabbitmq', url: inject('rabbitmqUrl'), queueType: 'quorum' }),
 };
 const sessionNote: Record<string, string> = {
   rabbitmq: '',
@@ -111,6 +112,57 @@ for (const backend of ['rabbitmq', 'kafka', 'zeromq brokered'] as const) {
       expect(unfinished).toEqual([]);
       expect(committedAgain).toEqual([]);
       expect(ids.filter((id) => !distinct.has(id))).toEqual([]);
+    });
+  });
+}
+
+const crashCounting: Record<string, string> = {
+  rabbitmq: 'classic queue: a redelivered message is copied with its attempt raised before it runs',
+  'rabbitmq quorum': "quorum queue: the broker's x-delivery-count",
+  kafka: 'committed-offset metadata: suspects of a vanished member run one at a time',
+  'zeromq brokered': 'the proxy counts what a dropped client held',
+};
+
+for (const backend of ['rabbitmq', 'rabbitmq quorum', 'kafka', 'zeromq brokered'] as const) {
+  const broker = backend.split(' ')[0] as string;
+  describe.runIf(backend === 'zeromq brokered' || backends.includes(broker))(`${backend}: a message that kills its consumer`, () => {
+    it('is dead-lettered as CONSUMER_CRASHED after maxAttempts crashes under a supervisor; every other message is handled', { timeout: 240_000 }, async (ctx) => {
+      const config = configs[backend]?.() as ConfigInput;
+      const queue = `poison-${randomUUID().slice(0, 8)}`;
+      const maxAttempts = 3;
+      const poison = 50;
+      const mq = await connect(config);
+      ctx.onTestFinished(() => mq.close());
+      const dead: { id: string; headers: Record<string, string> }[] = [];
+      await mq.queue(`${queue}.dlq`).consumer({ group: 'ops' }).run((m) => void dead.push({ id: m.id, headers: { ...m.headers } }));
+      // The consumer group exists before anything is sent, as in production.
+      await mq.queue(queue).consumer({ group: 'g' }).run(() => undefined).then(() => undefined);
+      const ids = await sendNumbered(config, queue, 200);
+      const poisonId = ids[poison] as string;
+      const others = ids.filter((id) => id !== poisonId);
+      const started = Date.now();
+      const run = await superviseChildConsumer(
+        { config, queue, group: 'g', concurrency: 4, mode: 'poison', workMs: 2, poison, maxAttempts },
+        ({ acked }) => dead.length > 0 && others.every((id) => acked.has(id)),
+        { maxRestarts: maxAttempts + 2, timeoutMs: 200_000 },
+      );
+      const poisonRuns = run.delivered.filter((id) => id === poisonId).length;
+      const duplicated = run.delivered.filter((id) => id !== poisonId).length - new Set(run.delivered.filter((id) => id !== poisonId)).size;
+      recordRow({
+        scenario: 'handler kills its process on one message, supervisor restarts it',
+        backend,
+        sent: ids.length,
+        delivered: others.filter((id) => run.acked.has(id)).length + dead.length,
+        lost: others.filter((id) => !run.acked.has(id)).length + (dead.length === 0 ? 1 : 0),
+        duplicated,
+        recoveryMs: Date.now() - started,
+        notes: `maxAttempts ${maxAttempts}: the poison ran ${poisonRuns} times, killed ${run.restarts} processes, then was dead-lettered as ${dead[0]?.headers['x-anymq-error-code']}; ${crashCounting[backend]}`,
+      });
+      expect(dead.map((d) => d.id)).toEqual([poisonId]);
+      expect(dead[0]?.headers).toMatchObject({ 'x-anymq-error-code': 'CONSUMER_CRASHED', 'x-anymq-attempts': String(maxAttempts + 1) });
+      expect(run.restarts).toBe(maxAttempts);
+      expect(poisonRuns).toBe(maxAttempts);
+      expect(others.filter((id) => !run.acked.has(id))).toEqual([]);
     });
   });
 }

@@ -3,6 +3,7 @@ import {
   type Capabilities,
   type Client,
   ClosedError,
+  type Delivery,
   type Message,
   MemoryIdempotencyStore,
   type Observer,
@@ -464,6 +465,53 @@ function registerTests(factory: TransportFactory, capabilities: Capabilities, T:
     await second.waitFor(20, 'the rest at the other member', T);
     expect(new Set(first.items)).toEqual(new Set([0, 1]));
     expect(new Set(second.items)).toEqual(new Set(Array.from({ length: 20 }, (_, i) => i + 2)));
+  });
+
+  test('a message handed back on close is not counted as an attempt', needs('redelivery'), async (ctx) => {
+    const mq = await client(ctx);
+    const queue = mq.queue<string>(fresh('handback'));
+    const started = new Inbox<number>();
+    const stuck = gate();
+    ctx.onTestFinished(() => stuck.open());
+    const first = queue.consumer({ group: 'g', drainTimeoutMs: 50 });
+    await first.run(async (m) => {
+      started.push(m.attempt);
+      await stuck.promise; // ignores its signal: close() hands the message back after the drain timeout
+    });
+    await queue.producer().send('held');
+    await started.waitFor(1, 'the first handler to start', T);
+    await within(first.close(), 'close() to hand the message back', T);
+    const next = new Inbox<number>();
+    await queue.consumer({ group: 'g' }).run((m) => next.push(m.attempt));
+    expect(await next.waitFor(1, 'the message at the next member', T)).toEqual([1]);
+  });
+
+  test('a delivery left unsettled by a consumer that vanished counts as an attempt; past maxAttempts it is dead-lettered as CONSUMER_CRASHED', needs('countsAbandonedDeliveries', 'deadLetters', 'multipleQueues'), async (ctx) => {
+    const mq = await client(ctx);
+    const name = fresh('abandoned');
+    const queue = mq.queue<string>(name);
+    const dead = new Inbox<Message<string>>();
+    await mq.queue<string>(`${name}.dlq`).consumer({ group: 'ops' }).run((m) => dead.push(m));
+    // Two members take it and vanish without settling it: their transports close under them, as
+    // when a process dies or its connection is cut.
+    for (const expected of [1, 2]) {
+      const transport = await factory();
+      await transport.connect();
+      const received = new Inbox<Delivery>();
+      await transport.subscribe(name, { group: 'g', prefetch: 1, startFrom: 'earliest' }, (d) => received.push(d));
+      if (expected === 1) await queue.producer().send('kills its consumer'); // once the group exists
+      const [delivery] = await received.waitFor(1, `delivery ${expected} at a member that then vanishes`, T);
+      expect(delivery?.attempt).toBe(expected);
+      expect(delivery?.abandoned ?? 0).toBe(expected - 1);
+      await transport.close();
+    }
+    const handled = new Inbox<number>();
+    await queue.consumer({ group: 'g', retry: { maxAttempts: 2 } }).run((m) => handled.push(m.attempt));
+    const [letter] = await dead.waitFor(1, 'the message in the dead-letter queue', T);
+    expect(letter?.body).toBe('kills its consumer');
+    expect(letter?.headers).toMatchObject({ 'x-anymq-error-code': 'CONSUMER_CRASHED', 'x-anymq-attempts': '3', 'x-anymq-origin-group': 'g' });
+    expect(letter?.headers['x-anymq-error']).toMatch(/2 of those ended with the consumer gone/);
+    expect(handled.items).toEqual([]);
   });
 
   test('headers and keys survive the trip', always, async (ctx) => {

@@ -12,6 +12,8 @@ export const rabbitmqConfigSchema = z.strictObject({
   backend: z.literal('rabbitmq'),
   /** `amqp://user:pass@host:port/vhost` or `amqps://…`. */
   url: z.string().regex(/^amqps?:\/\//, 'must start with amqp:// or amqps://'),
+  /** How long connect() waits for the first connection before a ConnectionError. Default 5000. */
+  connectTimeoutMs: positiveInt.optional(),
   /** `quorum` queues replicate; `classic` queues are what RabbitMQ has always had. */
   queueType: z.enum(['quorum', 'classic']).optional(),
   /** Heartbeat interval in seconds; a frozen broker is noticed after about twice this. */
@@ -34,6 +36,8 @@ export const kafkaConfigSchema = z.strictObject({
   backend: z.literal('kafka'),
   /** `host:port` of one or more brokers. */
   brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port')).min(1),
+  /** How long connect() waits for the first connection before a ConnectionError. Default 5000. */
+  connectTimeoutMs: positiveInt.optional(),
   clientId: z.string().min(1).optional(),
   /** Partitions of topics that anymq creates. */
   partitions: positiveInt.optional(),
@@ -56,6 +60,8 @@ export const zeromqConfigSchema = z.strictObject({
   backend: z.literal('zeromq'),
   /** `tcp://host:port` or `ipc://path` of the proxy (brokered) or of the sockets (direct). */
   address: z.string().regex(/^(tcp|ipc):\/\//, 'must start with tcp:// or ipc://'),
+  /** How long connect() waits for the first connection before a ConnectionError. Default 5000. */
+  connectTimeoutMs: positiveInt.optional(),
   /**
    * `brokered` (default): through anymq-zmq-proxy, with acks, redelivery, groups and dead letters.
    * `push-pull`: raw PUSH/PULL, one group of competing consumers, at-most-once.

@@ -2,6 +2,7 @@ import { type Codec, runCodec } from './codec.js';
 import {
   AnymqError,
   ClosedError,
+  AttemptsExhaustedError,
   CodecError,
   ConfigError,
   HandlerTimeoutError,
@@ -241,6 +242,13 @@ export class QueueConsumer<T> implements Consumer<T> {
     let claim: (() => void) | undefined;
     try {
       const { queue, codec, schema, observer } = this.#context;
+      if (delivery.attempt > this.#policy.maxAttempts) {
+        // Its attempts were spent by consumers that died holding it: running it again would only
+        // repeat the crash and hold up the messages behind it.
+        const error = new AttemptsExhaustedError(delivery.attempt, delivery.abandoned ?? 0, this.#policy.maxAttempts);
+        await running.settle(() => this.#deadLetter(delivery, error));
+        return;
+      }
       let body: T;
       try {
         this.#checkContentType(delivery.headers[Headers.contentType]);

@@ -9,7 +9,9 @@ export type ErrorCode =
   | 'PUBLISH_FAILED'
   | 'CLOSED'
   | 'HANDLER_FAILED'
-  | 'HANDLER_TIMEOUT';
+  | 'HANDLER_TIMEOUT'
+  | 'CONSUMER_CRASHED'
+  | 'ATTEMPTS_EXHAUSTED';
 
 /** Base of every error anymq throws: a `code`, a message that says what to do, and the cause. */
 export class AnymqError extends Error {
@@ -82,6 +84,25 @@ export class ClosedError extends AnymqError {
 export class HandlerTimeoutError extends AnymqError {
   constructor(timeoutMs: number) {
     super('HANDLER_TIMEOUT', `handler did not settle within ${timeoutMs} ms (handlerTimeoutMs)`);
+  }
+}
+
+/**
+ * A message arrived with its attempts already spent, so its handler is not run again: it is
+ * dead-lettered with this error. `CONSUMER_CRASHED` when consumers holding it went away without
+ * settling it (a crash, a kill, a lost connection): a message that kills its process ends here
+ * after `retry.maxAttempts` deliveries instead of stalling its queue. `ATTEMPTS_EXHAUSTED` when the
+ * count came from elsewhere (a lower `maxAttempts` since it was retried, or a foreign producer).
+ */
+export class AttemptsExhaustedError extends AnymqError {
+  constructor(attempt: number, abandoned: number, maxAttempts: number) {
+    const crashed = abandoned > 0;
+    super(
+      crashed ? 'CONSUMER_CRASHED' : 'ATTEMPTS_EXHAUSTED',
+      crashed
+        ? `delivered ${attempt} times; ${abandoned} of those ended with the consumer gone before it settled the message (a crash, a kill or a lost connection). retry.maxAttempts is ${maxAttempts}, so the handler is not run again.`
+        : `delivery ${attempt} exceeds retry.maxAttempts (${maxAttempts}), so the handler is not run again.`,
+    );
   }
 }
 

@@ -11,6 +11,12 @@ export const Headers = {
   key: 'x-anymq-key',
   /** How many delivery attempts came before this one (0 on the first delivery). */
   retries: 'x-anymq-retries',
+  /**
+   * How many earlier deliveries ended with their consumer gone before it settled the message (a
+   * crash, a kill, a lost connection); absent when none did. Written where a broker cannot count
+   * them itself.
+   */
+  abandoned: 'x-anymq-abandoned',
   /** On a dead-lettered message: the last error's message. */
   error: 'x-anymq-error',
   /** On a dead-lettered message: the last error's `code` or class name. */

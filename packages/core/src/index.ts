@@ -19,6 +19,8 @@ export { MemoryIdempotencyStore, type IdempotencyStore } from './idempotency-sto
 export type { Observer } from './observer.js';
 export type { StandardSchemaV1 } from './schema.js';
 export { assertName } from './names.js';
+export { readWireCount, MAX_WIRE_COUNT } from './wire-count.js';
+export { connectWithin, DEFAULT_CONNECT_TIMEOUT_MS } from './connect-timeout.js';
 export { redactUrl, redactConfig } from './redact.js';
 export {
   AnymqError,
@@ -30,6 +32,7 @@ export {
   ClosedError,
   HandlerError,
   HandlerTimeoutError,
+  AttemptsExhaustedError,
   type ErrorCode,
 } from './errors.js';
 export type {

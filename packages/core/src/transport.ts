@@ -26,6 +26,12 @@ export interface Capabilities {
   readonly deadLetters: boolean;
   /** One transport serves many queues (false: one address carries one queue). */
   readonly multipleQueues: boolean;
+  /**
+   * A delivery whose consumer went away without settling it (process killed, connection lost)
+   * counts as an attempt when it comes back (`Delivery.abandoned`). Needs a queue that outlives the
+   * consumer's process.
+   */
+  readonly countsAbandonedDeliveries: boolean;
   /** Largest body the transport accepts, in bytes, if it knows one. */
   readonly maxMessageBytes?: number;
 }
@@ -48,15 +54,20 @@ export interface Delivery {
   readonly key: string | undefined;
   readonly headers: Readonly<Record<string, string>>;
   readonly timestamp: number;
-  /** 1 on the first delivery, 2 on the first redelivery, and so on. */
+  /** 1 on the first delivery, 2 on the first redelivery, and so on. Abandoned deliveries count. */
   readonly attempt: number;
+  /**
+   * How many earlier deliveries of this message ended with their consumer gone before it settled
+   * them (a crash, a kill, a lost connection). Included in `attempt`. Absent means none.
+   */
+  readonly abandoned?: number;
   /** Done: never deliver this message to this group again. */
   ack(): Promise<void>;
   /** Failed: deliver it again to this group after `delayMs`, with `attempt + 1`. */
   retry(delayMs: number): Promise<void>;
   /** Given up: put it on `deadLetterQueue` with these extra headers, then drop it from this group. */
   deadLetter(deadLetterQueue: string, headers: Record<string, string>): Promise<void>;
-  /** Not processed: hand it back to the group at once, without counting an attempt. */
+  /** Not processed: hand it back to the group at once, without counting an attempt (never abandoned). */
   release(): Promise<void>;
 }
 

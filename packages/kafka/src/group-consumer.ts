@@ -1,5 +1,6 @@
 import { Headers, type Delivery, type SubscribeOptions, type Subscription } from '@anymq/core';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { PartitionLedger } from './attempt-ledger.js';
 import { type DeliveryOwner, KafkaDelivery, type RecordSlot } from './kafka-delivery.js';
 import { type IncomingFields, NOT_BEFORE_HEADER, copyOf, fromKafkaMessage } from './kafka-message.js';
 import { OffsetTracker } from './offset-tracker.js';
@@ -12,7 +13,27 @@ export interface GroupConsumerHost {
   produce(topic: string, messages: ReturnType<typeof copyOf>[]): Promise<void>;
   /** For startFrom 'latest': point a group that has no offsets yet at the end of these topics. */
   startAtEnd(groupId: string, topics: string[]): Promise<void>;
+  /** The group's committed offset (undefined where none) and its metadata, per partition of `topic`. */
+  committedOffsets(groupId: string, topic: string): Promise<Map<number, { offset: bigint | undefined; metadata: string | null }>>;
   readonly joinTimeoutMs: number;
+}
+
+interface PendingCommit {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: bigint;
+  readonly metadata: string;
+  readonly ledger: PartitionLedger;
+  readonly reservedEnd: bigint;
+}
+
+/** A promise with its settle functions, for the waiters of one commit round. */
+function deferred(): { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void } {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+  promise.catch(() => undefined); // a round nobody awaits may fail quietly: the next one carries its offsets
+  return { promise, resolve, reject };
 }
 
 /**
@@ -20,7 +41,9 @@ export interface GroupConsumerHost {
  * retry topic. At most `prefetch` messages are unsettled at once, across partitions; within a
  * partition, messages with one key run one after another. An offset is committed once it and all
  * before it in its partition are settled. A message from a retry or delay topic that is not due yet
- * pauses its partition until it is, then is read again.
+ * pauses its partition until it is, then is read again. Every commit carries the partition's attempt
+ * ledger (attempt-ledger.ts), so that a member that dies holding messages is counted against them.
+ * A commit that fails is tried again: a dropped commit would come back as a batch of duplicates.
  */
 export class GroupConsumer implements Subscription, DeliveryOwner {
   readonly #host: GroupConsumerHost;
@@ -32,7 +55,12 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
   readonly #trackers = new Map<string, OffsetTracker>();
   /** Per partition and key, the settlement of the message of that key in flight. */
   readonly #keys = new Map<string, { readonly settled: Promise<void>; readonly release: () => void }>();
-  readonly #commits = new Map<string, { topic: string; partition: number; offset: bigint }>();
+  readonly #commits = new Map<string, PendingCommit>();
+  /** The waiters of the commit round that will carry what is scheduled now. */
+  #nextRound: ReturnType<typeof deferred> | undefined;
+  /** Per partition, its attempt ledger in this generation; per topic, the committed offsets read at join. */
+  readonly #ledgers = new Map<string, PartitionLedger>();
+  readonly #committed = new Map<string, ReturnType<GroupConsumerHost['committedOffsets']>>();
   readonly #timers = new Set<NodeJS.Timeout>();
   #committing: Promise<void> | undefined;
   #unsettled = 0;
@@ -65,6 +93,11 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
     if (this.#options.startFrom === 'latest') await this.#host.startAtEnd(this.#groupId, topics.slice(0, 2));
     await this.#consumer.connect();
     await this.#consumer.subscribe({ topics, fromBeginning: true });
+    // A new generation may own other partitions, or the same ones moved on: read the ledgers again.
+    this.#consumer.on(this.#consumer.events.GROUP_JOIN, () => {
+      this.#ledgers.clear();
+      this.#committed.clear();
+    });
     const joined = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`consumer group ${this.#groupId} did not join within ${this.#host.joinTimeoutMs} ms`)), this.#host.joinTimeoutMs);
       const off = this.#consumer.on(this.#consumer.events.GROUP_JOIN, () => {
@@ -133,6 +166,24 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
           this.#timers.add(timer);
           return;
         }
+        const offset = BigInt(message.offset);
+        const ledger = this.#ledgers.get(trackerKey) ?? (await this.#loadLedger(topic, partition, trackerKey));
+        ledger.position ??= offset;
+        let abandoned = 0;
+        if (ledger.isSuspect(offset)) {
+          // Left unsettled by a member that vanished: run it alone, named in the ledger first.
+          await this.#withHeartbeats(ledger.whenIdle(), heartbeat);
+          abandoned = ledger.isolate(offset);
+          await this.#withHeartbeats(this.#commitLedger(trackerKey, ledger), heartbeat).catch(() => undefined);
+        } else {
+          for (let need = ledger.reserve(offset); need !== 'ok'; need = ledger.reserve(offset)) {
+            ledger.reserving ??= this.#commitLedger(trackerKey, ledger).finally(() => (ledger.reserving = undefined));
+            if (need === 'extend') break;
+            await this.#withHeartbeats(ledger.reserving, heartbeat).catch(() => undefined);
+            if (this.#stopped || !isRunning() || isStale()) return;
+          }
+        }
+        if (this.#stopped || !isRunning() || isStale()) return;
         const keyLock = fields.key === undefined ? undefined : `${trackerKey}:${fields.key}`;
         let waited = false;
         while (keyLock && this.#keys.has(keyLock)) {
@@ -149,7 +200,7 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
           this.#releaseRoom(); // stopped or rebalanced while this loop waited
           return;
         }
-        this.#deliver(trackerKey, topic, partition, tracker, message, fields, keyLock);
+        this.#deliver({ trackerKey, tracker, ledger, topic, partition, offset, keyLock }, message, fields, abandoned);
         lastDelivered = message.offset;
       }
     } finally {
@@ -157,20 +208,44 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
     }
   }
 
-  #deliver(trackerKey: string, topic: string, partition: number, tracker: OffsetTracker, record: KafkaMessage, fields: IncomingFields, keyLock: string | undefined): void {
-    const offset = BigInt(record.offset);
-    tracker.start(offset); // its slot under `prefetch` was taken in #eachBatch
-    if (keyLock) {
+  #deliver(slot: RecordSlot, record: KafkaMessage, fields: IncomingFields, abandoned: number): void {
+    slot.tracker.start(slot.offset); // its slot under `prefetch` was taken in #eachBatch
+    slot.ledger.started();
+    if (slot.keyLock) {
       let release!: () => void;
       const settled = new Promise<void>((resolve) => (release = resolve));
-      this.#keys.set(keyLock, { settled, release });
+      this.#keys.set(slot.keyLock, { settled, release });
     }
-    this.#onDelivery(new KafkaDelivery(this, record, fields, { trackerKey, tracker, topic, partition, offset, keyLock }));
+    this.#onDelivery(new KafkaDelivery(this, record, fields, slot, abandoned));
+  }
+
+  /** Reads the partition's committed offset and ledger, once per topic and generation. */
+  async #loadLedger(topic: string, partition: number, trackerKey: string): Promise<PartitionLedger> {
+    let committed = this.#committed.get(topic);
+    if (!committed) {
+      committed = this.#host.committedOffsets(this.#groupId, topic);
+      this.#committed.set(topic, committed);
+      committed.catch(() => this.#committed.delete(topic));
+    }
+    const found = (await committed).get(partition);
+    let ledger = this.#ledgers.get(trackerKey);
+    if (!ledger) {
+      ledger = new PartitionLedger(found?.offset, found?.metadata, Math.max(64, 2 * this.#options.prefetch));
+      this.#ledgers.set(trackerKey, ledger);
+    }
+    return ledger;
   }
 
   /** DeliveryOwner: a record is settled. */
   finished(slot: RecordSlot, commit: boolean): void {
-    if (commit) this.#scheduleCommit(slot, slot.tracker.settle(slot.offset));
+    slot.ledger.finished();
+    if (commit) {
+      const position = slot.tracker.settle(slot.offset);
+      if (position !== undefined) {
+        slot.ledger.position = position;
+        void this.#commitLedger(slot.trackerKey, slot.ledger);
+      }
+    }
     if (slot.keyLock) {
       this.#keys.get(slot.keyLock)?.release();
       this.#keys.delete(slot.keyLock);
@@ -231,21 +306,58 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
     }
   }
 
-  #scheduleCommit({ trackerKey, topic, partition }: RecordSlot, offset: bigint | undefined): void {
-    if (offset === undefined) return;
-    this.#commits.set(trackerKey, { topic, partition, offset });
+  /**
+   * Commits the partition's position with its ledger; resolves once the broker has it. `clean`:
+   * this member leaves with nothing of it in a handler's hands.
+   */
+  #commitLedger(trackerKey: string, ledger: PartitionLedger, clean = false): Promise<void> {
+    const [topic, partition] = trackerKey.split(':') as [string, string];
+    if (ledger.position === undefined) return Promise.resolve();
+    const metadata = ledger.metadata(clean);
+    this.#commits.set(trackerKey, { topic, partition: Number(partition), offset: ledger.position, metadata, ledger, reservedEnd: ledger.requestedEnd });
+    this.#nextRound ??= deferred();
+    const round = this.#nextRound.promise;
     this.#committing ??= this.#flushCommits();
+    return round;
   }
 
-  /** Commits the latest committable offset of each partition, coalescing commits made meanwhile. */
+  /**
+   * Commits the latest position of each partition, coalescing commits made meanwhile. A failed
+   * round (the coordinator moved, a rebalance, a broker restart) is tried again with backoff while
+   * this member runs, and a few times when it is leaving.
+   */
   async #flushCommits(): Promise<void> {
     try {
-      while (this.#commits.size > 0) {
-        const batch = [...this.#commits.values()];
+      for (let failures = 0; this.#commits.size > 0; ) {
+        const batch = [...this.#commits.entries()];
         this.#commits.clear();
-        await this.#consumer
-          .commitOffsets(batch.map(({ topic, partition, offset }) => ({ topic, partition, offset: String(offset) })))
-          .catch(() => undefined); // after a rebalance the new owner reads these again: at-least-once
+        const round = this.#nextRound;
+        this.#nextRound = undefined;
+        try {
+          await this.#consumer.commitOffsets(
+            batch.map(([, { topic, partition, offset, metadata }]) => ({ topic, partition, offset: String(offset), metadata })),
+          );
+          for (const [, commit] of batch) commit.ledger.committed(commit.reservedEnd);
+          round?.resolve();
+          failures = 0;
+        } catch (error) {
+          failures++;
+          if (this.#stopped && failures >= 3) {
+            // Waiters of rounds scheduled since (narrowed by TypeScript as if none could be).
+            const later = this.#nextRound as ReturnType<typeof deferred> | undefined;
+            round?.reject(error);
+            later?.reject(error);
+            this.#nextRound = undefined;
+            this.#commits.clear(); // the partitions' next owner reads them again: at-least-once
+            return;
+          }
+          for (const [key, commit] of batch) if (!this.#commits.has(key)) this.#commits.set(key, commit);
+          if (round) {
+            this.#nextRound ??= deferred();
+            this.#nextRound.promise.then(round.resolve, round.reject);
+          }
+          await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** failures)));
+        }
       }
     } finally {
       this.#committing = undefined;
@@ -260,6 +372,10 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
   #disconnect(): Promise<void> {
     this.#disconnected ??= (async () => {
       for (const timer of this.#timers) clearTimeout(timer);
+      if (this.#unsettled === 0) {
+        // Nothing is in a handler's hands: say so, so that the next owner suspects nothing.
+        await Promise.all([...this.#ledgers].map(([key, ledger]) => this.#commitLedger(key, ledger, true))).catch(() => undefined);
+      }
       await this.#committing;
       await this.#consumer.disconnect().catch(() => undefined);
       this.#markLeft();

@@ -1,5 +1,6 @@
 import type { Delivery } from '@anymq/core';
 import type { KafkaMessage } from 'kafkajs';
+import type { PartitionLedger } from './attempt-ledger.js';
 import type { IncomingFields } from './kafka-message.js';
 import type { OffsetTracker } from './offset-tracker.js';
 
@@ -7,6 +8,7 @@ import type { OffsetTracker } from './offset-tracker.js';
 export interface RecordSlot {
   readonly trackerKey: string;
   readonly tracker: OffsetTracker;
+  readonly ledger: PartitionLedger;
   readonly topic: string;
   readonly partition: number;
   readonly offset: bigint;
@@ -34,13 +36,15 @@ export class KafkaDelivery implements Delivery {
   readonly headers: Readonly<Record<string, string>>;
   readonly timestamp: number;
   readonly attempt: number;
+  readonly abandoned: number;
   readonly body: Uint8Array;
   readonly #owner: DeliveryOwner;
   readonly #record: KafkaMessage;
   readonly #slot: RecordSlot;
   #settled = false;
 
-  constructor(owner: DeliveryOwner, record: KafkaMessage, fields: IncomingFields, slot: RecordSlot) {
+  /** `abandoned`: deliveries of this record that members left unsettled (see attempt-ledger.ts). */
+  constructor(owner: DeliveryOwner, record: KafkaMessage, fields: IncomingFields, slot: RecordSlot, abandoned: number) {
     this.#owner = owner;
     this.#record = record;
     this.#slot = slot;
@@ -48,7 +52,8 @@ export class KafkaDelivery implements Delivery {
     this.key = fields.key;
     this.headers = fields.headers;
     this.timestamp = fields.timestamp;
-    this.attempt = fields.attempt;
+    this.attempt = fields.attempt + abandoned;
+    this.abandoned = abandoned;
     this.body = record.value ?? Buffer.alloc(0);
   }
 

@@ -3,12 +3,14 @@ import {
   type Capabilities,
   ClosedError,
   ConnectionError,
+  DEFAULT_CONNECT_TIMEOUT_MS,
   type Delivery,
   type OutgoingMessage,
   PublishError,
   type SubscribeOptions,
   type Subscription,
   type Transport,
+  connectWithin,
 } from '@anymq/core';
 import { type Admin, CompressionTypes, Kafka, type Message, type Producer, type SASLOptions, logLevel } from 'kafkajs';
 import { GroupConsumer, type GroupConsumerHost } from './group-consumer.js';
@@ -28,6 +30,7 @@ const capabilities: Capabilities = {
   competingConsumers: true,
   deadLetters: true,
   multipleQueues: true,
+  countsAbandonedDeliveries: true,
 };
 
 installConnectionFix();
@@ -71,11 +74,16 @@ export class KafkaTransport implements Transport, GroupConsumerHost {
 
   async connect(): Promise<void> {
     try {
-      await this.#admin.connect();
-      await this.#producer.connect();
+      const timeoutMs = this.#config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+      const connecting = (async () => {
+        await this.#admin.connect();
+        await this.#producer.connect();
+      })();
+      await connectWithin(connecting, timeoutMs, `Kafka at ${this.#config.brokers.join(',')}`, () => this.#disconnectClients());
     } catch (error) {
+      if (error instanceof ConnectionError) throw error;
       await this.#disconnectClients();
-      throw new ConnectionError(`could not connect to Kafka at ${this.#config.brokers.join(',')}: ${String((error as Error).message)}`, error);
+      throw new ConnectionError(`could not connect to Kafka at ${this.#config.brokers.join(',')}: ${String((error as Error).message)}. Fix: check that Kafka runs there and that the brokers list (host:port) is right.`, error);
     }
   }
 
@@ -130,22 +138,41 @@ export class KafkaTransport implements Transport, GroupConsumerHost {
   ensureTopics(topics: string[]): Promise<void> {
     const missing = topics.filter((topic) => !this.#topics.has(topic));
     if (missing.length > 0) {
-      const creating = this.#admin
-        .createTopics({
-          waitForLeaders: true,
-          topics: missing.map((topic) => ({
-            topic,
-            numPartitions: this.#config.partitions ?? 4,
-            replicationFactor: this.#config.replicationFactor ?? 1,
-          })),
-        })
-        .then(() => undefined);
+      const creating = this.#createTopics(missing);
       for (const topic of missing) {
         this.#topics.set(topic, creating);
         creating.catch(() => this.#topics.delete(topic));
       }
     }
     return Promise.all(topics.map((topic) => this.#topics.get(topic))).then(() => undefined);
+  }
+
+  /**
+   * Creates topics and waits until every partition has a leader. Topics created at once by many
+   * clients race: the broker may answer "does not host this topic-partition" or "leader not
+   * available" while its metadata catches up. Such retriable answers are tried again, bounded.
+   */
+  async #createTopics(topics: string[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#admin.createTopics({
+          waitForLeaders: true,
+          topics: topics.map((topic) => ({
+            topic,
+            numPartitions: this.#config.partitions ?? 4,
+            replicationFactor: this.#config.replicationFactor ?? 1,
+          })),
+        });
+        const { topics: described } = await this.#admin.fetchTopicMetadata({ topics });
+        if (described.every((topic) => topic.partitions.length > 0 && topic.partitions.every((p) => p.leader >= 0))) return;
+        throw Object.assign(new Error(`no leader yet for every partition of ${topics.join(', ')}`), { retriable: true });
+      } catch (error) {
+        if (attempt >= 20 || (error as { retriable?: boolean }).retriable !== true) {
+          throw new PublishError(`Kafka could not create the topics ${topics.join(', ')}: ${String((error as Error).message)}. Fix: check that the broker allows topic creation (or create them), and its replication settings.`, error);
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 50 * attempt)));
+      }
+    }
   }
 
   async startAtEnd(groupId: string, topics: string[]): Promise<void> {
@@ -155,6 +182,15 @@ export class KafkaTransport implements Transport, GroupConsumerHost {
       const ends = await this.#admin.fetchTopicOffsets(topic);
       await this.#admin.setOffsets({ groupId, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
     }
+  }
+
+  async committedOffsets(groupId: string, topic: string): Promise<Map<number, { offset: bigint | undefined; metadata: string | null }>> {
+    const [committed] = await this.#admin.fetchOffsets({ groupId, topics: [topic] });
+    const result = new Map<number, { offset: bigint | undefined; metadata: string | null }>();
+    for (const { partition, offset, metadata } of committed?.partitions ?? []) {
+      result.set(partition, { offset: offset === '-1' ? undefined : BigInt(offset), metadata });
+    }
+    return result;
   }
 
   async #disconnectClients(): Promise<void> {

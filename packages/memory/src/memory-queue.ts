@@ -13,11 +13,12 @@ export interface StoredMessage {
 interface Pending {
   readonly message: StoredMessage;
   readonly attempt: number;
+  readonly abandoned: number;
 }
 
 interface Subscriber {
   readonly prefetch: number;
-  readonly onDelivery: (delivery: Delivery) => void;
+  readonly onDelivery: (delivery: MemoryDelivery) => void;
   unsettled: number;
   closed: boolean;
 }
@@ -113,7 +114,7 @@ export class MemoryGroup {
     this.cursor = cursor;
   }
 
-  subscribe(prefetch: number, onDelivery: (delivery: Delivery) => void): () => void {
+  subscribe(prefetch: number, onDelivery: (delivery: MemoryDelivery) => void): () => void {
     const subscriber: Subscriber = { prefetch, onDelivery, unsettled: 0, closed: false };
     this.#subscribers.push(subscriber);
     this.dispatch();
@@ -141,7 +142,8 @@ export class MemoryGroup {
           const redelivery = this.#redeliveries.shift();
           let message: StoredMessage | undefined;
           let attempt = 1;
-          if (redelivery) ({ message, attempt } = redelivery);
+          let abandoned = 0;
+          if (redelivery) ({ message, attempt, abandoned } = redelivery);
           else {
             message = this.queue.messageAt(this.cursor);
             if (!message) break;
@@ -150,7 +152,7 @@ export class MemoryGroup {
           // Only a delivery moves the round-robin on, so idle dispatches do not skew the sharing.
           this.#nextSubscriber = (index + 1) % this.#subscribers.length;
           subscriber.unsettled++;
-          subscriber.onDelivery(new MemoryDelivery(this, subscriber, message, attempt));
+          subscriber.onDelivery(new MemoryDelivery(this, subscriber, message, attempt, abandoned));
         }
       } while (this.#again);
     } finally {
@@ -164,22 +166,22 @@ export class MemoryGroup {
     if (!subscriber.closed) this.dispatch();
   }
 
-  redeliver(message: StoredMessage, attempt: number, delayMs: number): void {
+  redeliver(pending: Pending, delayMs: number): void {
     if (delayMs <= 0) {
-      this.#redeliveries.push({ message, attempt });
+      this.#redeliveries.push(pending);
       this.dispatch();
       return;
     }
     const timer = setTimeout(() => {
       this.queue.timers.delete(timer);
-      this.#redeliveries.push({ message, attempt });
+      this.#redeliveries.push(pending);
       this.dispatch();
     }, delayMs);
     this.queue.timers.add(timer);
   }
 
-  handBack(message: StoredMessage, attempt: number): void {
-    this.#redeliveries.unshift({ message, attempt });
+  handBack(pending: Pending): void {
+    this.#redeliveries.unshift(pending);
     this.dispatch();
   }
 
@@ -195,18 +197,21 @@ export class MemoryGroup {
   }
 }
 
-class MemoryDelivery implements Delivery {
+/** A delivery of the memory transport; `abandon` serves stores built on it (the ZeroMQ proxy). */
+export class MemoryDelivery implements Delivery {
   readonly #group: MemoryGroup;
   readonly #subscriber: Subscriber;
   readonly #message: StoredMessage;
   readonly attempt: number;
+  readonly abandoned: number;
   #settled = false;
 
-  constructor(group: MemoryGroup, subscriber: Subscriber, message: StoredMessage, attempt: number) {
+  constructor(group: MemoryGroup, subscriber: Subscriber, message: StoredMessage, attempt: number, abandoned: number) {
     this.#group = group;
     this.#subscriber = subscriber;
     this.#message = message;
     this.attempt = attempt;
+    this.abandoned = abandoned;
   }
 
   get id(): string {
@@ -233,7 +238,7 @@ class MemoryDelivery implements Delivery {
 
   retry(delayMs: number): Promise<void> {
     if (this.#isSettled()) return Promise.resolve();
-    this.#group.redeliver(this.#message, this.attempt + 1, delayMs);
+    this.#group.redeliver({ message: this.#message, attempt: this.attempt + 1, abandoned: this.abandoned }, delayMs);
     this.#group.settle(this.#subscriber);
     return Promise.resolve();
   }
@@ -255,8 +260,15 @@ class MemoryDelivery implements Delivery {
 
   release(): Promise<void> {
     if (this.#isSettled()) return Promise.resolve();
-    this.#group.handBack(this.#message, this.attempt);
+    this.#group.handBack({ message: this.#message, attempt: this.attempt, abandoned: this.abandoned });
     this.#group.settle(this.#subscriber);
     return Promise.resolve();
+  }
+
+  /** Its holder vanished without settling it: back to the front of the group, counted as an attempt. */
+  abandon(): void {
+    if (this.#isSettled()) return;
+    this.#group.handBack({ message: this.#message, attempt: this.attempt + 1, abandoned: this.abandoned + 1 });
+    this.#group.settle(this.#subscriber);
   }
 }

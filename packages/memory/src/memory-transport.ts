@@ -1,13 +1,12 @@
 import {
   type Capabilities,
   ClosedError,
-  type Delivery,
   type OutgoingMessage,
   type SubscribeOptions,
   type Subscription,
   type Transport,
 } from '@anymq/core';
-import { MemoryQueue, type StoredMessage } from './memory-queue.js';
+import { type MemoryDelivery, MemoryQueue, type StoredMessage } from './memory-queue.js';
 
 export interface MemoryTransportOptions {
   /** Most messages one queue holds before `send` waits (backpressure). Default: unbounded. */
@@ -26,6 +25,8 @@ export const memoryCapabilities: Capabilities = {
   competingConsumers: true,
   deadLetters: true,
   multipleQueues: true,
+  // Its queues live and die with the process: no consumer can vanish and leave them behind.
+  countsAbandonedDeliveries: false,
 };
 
 /** The in-process transport: exact, fast, no I/O and no hidden sleeps. Messages die with the process. */
@@ -67,7 +68,8 @@ export class MemoryTransport implements Transport {
   async subscribe(
     queueName: string,
     options: SubscribeOptions,
-    onDelivery: (delivery: Delivery) => void,
+    // Narrower than the SPI's Delivery, for stores built on this transport (the ZeroMQ proxy).
+    onDelivery: (delivery: MemoryDelivery) => void,
   ): Promise<Subscription> {
     this.#assertOpen();
     const group = this.#queue(queueName).group(options.group, options.startFrom);

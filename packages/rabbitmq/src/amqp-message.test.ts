@@ -32,20 +32,37 @@ describe('AMQP message mapping', () => {
 
   it('reads back what it wrote', () => {
     const options = toPublishOptions(outgoing, 2);
-    const fields = fromDelivery(delivery(options as ConsumeMessage['properties'], { exchange: '', routingKey: 'orders.g.retry.100' }), 'orders');
+    const fields = fromDelivery(delivery(options as ConsumeMessage['properties'], { exchange: '', routingKey: 'orders.g.retry.100' }), 'orders', false);
     expect(fields).toEqual({
       id: 'm-1',
       key: 'customer-1',
       headers: { tenant: 'acme', 'content-type': 'application/json' },
       timestamp: 1_700_000_000_123,
       attempt: 3,
+      abandoned: 0,
     });
+  });
+
+  it("counts a quorum queue's returns as abandoned attempts, and trusts x-delivery-count only there", () => {
+    const headers = { 'x-anymq-retries': '1', 'x-anymq-abandoned': '1', 'x-delivery-count': 2 };
+    const quorum = fromDelivery(delivery({ messageId: 'm', headers }), 'orders', true);
+    expect(quorum).toMatchObject({ attempt: 4, abandoned: 3, headers: {} });
+    const classic = fromDelivery(delivery({ messageId: 'm', headers }), 'orders', false);
+    expect(classic).toMatchObject({ attempt: 2, abandoned: 1, headers: {} });
+  });
+
+  it('ignores implausible counts from other producers', () => {
+    for (const retries of ['99999999999999999999', 2 ** 62, '-5', 'abc']) {
+      const fields = fromDelivery(delivery({ messageId: 'm', headers: { 'x-anymq-retries': retries, 'x-anymq-abandoned': retries } }), 'orders', false);
+      expect(fields).toMatchObject({ attempt: 1, abandoned: 0 });
+    }
   });
 
   it('reads messages of plain AMQP clients: routing key as key, AMQP timestamp, typed headers', () => {
     const fields = fromDelivery(
       delivery({ messageId: undefined, timestamp: 1_700_000_000, headers: { n: 5, raw: Buffer.from('bytes'), 'x-death': [] } }, { routingKey: 'k-9' }),
       'orders',
+      false,
     );
     expect(fields.key).toBe('k-9');
     expect(fields.timestamp).toBe(1_700_000_000_000);
@@ -54,10 +71,12 @@ describe('AMQP message mapping', () => {
     expect(fields.id).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('copies keep properties and drop RabbitMQ death bookkeeping', () => {
-    const copy = copyOptions(delivery({ messageId: 'm-2', contentType: 'text/plain', headers: { a: '1', 'x-death': [], 'x-first-death-queue': 'q' } }), { 'x-anymq-retries': '1' });
-    expect(copy).toMatchObject({ messageId: 'm-2', contentType: 'text/plain', persistent: true, headers: { a: '1', 'x-anymq-retries': '1' } });
+  it("copies keep properties and the delivery's id, and drop RabbitMQ's bookkeeping", () => {
+    const headers = { a: '1', 'x-death': [], 'x-first-death-queue': 'q', 'x-delivery-count': 3 };
+    const copy = copyOptions(delivery({ messageId: undefined, contentType: 'text/plain', headers }), 'id-1', { 'x-anymq-retries': '1' });
+    expect(copy).toMatchObject({ messageId: 'id-1', contentType: 'text/plain', persistent: true, headers: { a: '1', 'x-anymq-retries': '1' } });
     expect(copy.headers).not.toHaveProperty('x-death');
+    expect(copy.headers).not.toHaveProperty('x-delivery-count');
   });
 
   it('long keys travel in the header only', () => {

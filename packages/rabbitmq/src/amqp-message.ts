@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Headers, type OutgoingMessage } from '@anymq/core';
+import { Headers, type OutgoingMessage, readWireCount } from '@anymq/core';
 import type { ConsumeMessage, Options } from 'amqplib';
 
 /**
@@ -26,8 +26,11 @@ export function routingKeyFor(key: string | undefined): string {
   return key !== undefined && Buffer.byteLength(key) <= 255 ? key : '';
 }
 
+/** Quorum queues count every return of a message (a consumer that died, a nack) in this header. */
+const DELIVERY_COUNT_HEADER = 'x-delivery-count';
+
 /** Headers that RabbitMQ or anymq add for bookkeeping; the handler does not see them. */
-const internalHeaders = new Set([Headers.retries, Headers.key, Headers.timestamp, 'x-death', 'x-first-death-exchange', 'x-first-death-queue', 'x-first-death-reason', 'x-last-death-exchange', 'x-last-death-queue', 'x-last-death-reason']);
+const internalHeaders = new Set([Headers.retries, Headers.abandoned, Headers.key, Headers.timestamp, DELIVERY_COUNT_HEADER, 'x-death', 'x-first-death-exchange', 'x-first-death-queue', 'x-first-death-reason', 'x-last-death-exchange', 'x-last-death-queue', 'x-last-death-reason']);
 
 export interface IncomingFields {
   readonly id: string;
@@ -35,10 +38,16 @@ export interface IncomingFields {
   readonly headers: Record<string, string>;
   readonly timestamp: number;
   readonly attempt: number;
+  readonly abandoned: number;
 }
 
-/** Reads anymq's view of a delivery, also from messages that plain AMQP clients published. */
-export function fromDelivery(message: ConsumeMessage, exchange: string): IncomingFields {
+/**
+ * Reads anymq's view of a delivery, also from messages that plain AMQP clients published.
+ * `countsReturns`: the queue is a quorum queue, whose `x-delivery-count` (set by the broker, so
+ * trusted only there) counts the deliveries that ended without an ack: consumers that died holding
+ * it. anymq never hands a quorum message back with a nack (see GroupConsumer), so each is abandoned.
+ */
+export function fromDelivery(message: ConsumeMessage, exchange: string, countsReturns: boolean): IncomingFields {
   const raw = (message.properties.headers ?? {}) as Record<string, unknown>;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw)) {
@@ -49,7 +58,8 @@ export function fromDelivery(message: ConsumeMessage, exchange: string): Incomin
   const fromExchange = message.fields.exchange === exchange && message.fields.routingKey !== '';
   const timestampHeader = Number(raw[Headers.timestamp]);
   const amqpTimestamp = Number(message.properties.timestamp);
-  const retries = Number(raw[Headers.retries] ?? 0);
+  const returns = countsReturns ? (readWireCount(raw[DELIVERY_COUNT_HEADER]) ?? 0) : 0;
+  const retries = readWireCount(raw[Headers.retries]) ?? 0;
   return {
     id: message.properties.messageId ? String(message.properties.messageId) : randomUUID(),
     key: keyHeader !== undefined ? headerText(keyHeader) : fromExchange ? message.fields.routingKey : undefined,
@@ -59,7 +69,8 @@ export function fromDelivery(message: ConsumeMessage, exchange: string): Incomin
       : Number.isFinite(amqpTimestamp) && amqpTimestamp > 0
         ? amqpTimestamp * 1000
         : Date.now(),
-    attempt: (Number.isInteger(retries) && retries > 0 ? retries : 0) + 1,
+    attempt: retries + returns + 1,
+    abandoned: (readWireCount(raw[Headers.abandoned]) ?? 0) + returns,
   };
 }
 
@@ -70,11 +81,15 @@ function headerText(value: unknown): string {
   return String(value);
 }
 
-/** The publish options for a copy of a delivered message, e.g. to a retry or dead-letter queue. */
-export function copyOptions(message: ConsumeMessage, extraHeaders: Record<string, string>): Options.Publish {
+/**
+ * The publish options for a copy of a delivered message, e.g. to a retry or dead-letter queue. It
+ * keeps the delivery's `id`, also where the original had no message id, so that every later
+ * delivery and the dead letter carry the same one.
+ */
+export function copyOptions(message: ConsumeMessage, id: string, extraHeaders: Record<string, string>): Options.Publish {
   const { properties } = message;
   return {
-    messageId: properties.messageId,
+    messageId: id,
     contentType: properties.contentType,
     contentEncoding: properties.contentEncoding,
     correlationId: properties.correlationId,
@@ -87,8 +102,10 @@ export function copyOptions(message: ConsumeMessage, extraHeaders: Record<string
   };
 }
 
+/** The broker's bookkeeping describes the original, not the copy: a stale count would be misread. */
 function withoutDeathHeaders(headers: Record<string, unknown>): Record<string, unknown> {
   const copy = { ...headers };
+  delete copy[DELIVERY_COUNT_HEADER];
   for (const name of Object.keys(copy)) if (name.startsWith('x-death') || name.startsWith('x-first-death') || name.startsWith('x-last-death')) delete copy[name];
   return copy;
 }

@@ -1,4 +1,4 @@
-import { ConfigError, ConnectionError, PublishError, type BackendConfig, redactUrl } from '@anymq/core';
+import { ConfigError, ConnectionError, DEFAULT_CONNECT_TIMEOUT_MS, PublishError, type BackendConfig, connectWithin, redactUrl } from '@anymq/core';
 import { type Channel, type ConfirmChannel, type RecoveringChannelModel, connect } from 'amqplib';
 import { EventEmitter } from 'node:events';
 
@@ -27,14 +27,22 @@ export class Connection extends EventEmitter<{ reconnected: []; disconnected: [E
   }
 
   async open(): Promise<void> {
+    const connecting = connect(this.#urlWithHeartbeat(), {
+      ...(this.#config.tls ?? {}),
+      clientProperties: { connection_name: 'anymq' },
+      recovery: { initialDelay: 100, maxDelay: 5_000, initialMaxRetries: 2 },
+    });
     try {
-      this.#model = await connect(this.#urlWithHeartbeat(), {
-        ...(this.#config.tls ?? {}),
-        clientProperties: { connection_name: 'anymq' },
-        recovery: { initialDelay: 100, maxDelay: 5_000, initialMaxRetries: 2 },
-      });
+      const timeoutMs = this.#config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+      this.#model = await connectWithin(connecting, timeoutMs, `RabbitMQ at ${this.url}`, () =>
+        connecting.then((model) => model.close()),
+      );
     } catch (error) {
-      throw new ConnectionError(`could not connect to RabbitMQ at ${this.url}: ${describe(error)}`, error);
+      if (error instanceof ConnectionError) throw error;
+      throw new ConnectionError(
+        `could not connect to RabbitMQ at ${this.url}: ${describe(error)}. Fix: check that RabbitMQ runs there and that the URL's host, port, vhost, user and password are right.`,
+        error,
+      );
     }
     // The first 'connect' was emitted before connect() resolved: every one from here is a reconnect.
     this.#model.on('connect', () => {

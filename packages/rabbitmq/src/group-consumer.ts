@@ -1,19 +1,34 @@
-import type { Delivery, SubscribeOptions, Subscription } from '@anymq/core';
+import { Headers, type Delivery, type SubscribeOptions, type Subscription } from '@anymq/core';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { AckBatcher } from './ack-batcher.js';
-import { fromDelivery } from './amqp-message.js';
+import { fromDelivery, type IncomingFields } from './amqp-message.js';
 import type { Connection } from './connection.js';
 
-/** What a delivery needs from the transport to retry or dead-letter a copy before acking. */
+/** What a delivery needs from the transport to put a copy elsewhere before acking the original. */
 export interface Requeuer {
-  retry(groupQueue: string, message: ConsumeMessage, attempt: number, delayMs: number): Promise<void>;
-  deadLetter(deadLetterQueue: string, message: ConsumeMessage, headers: Record<string, string>): Promise<void>;
+  /** A copy on `groupQueue` after `delayMs`, keeping `id`, with these bookkeeping headers. */
+  requeue(groupQueue: string, message: ConsumeMessage, id: string, headers: Record<string, string>, delayMs: number): Promise<void>;
+  deadLetter(deadLetterQueue: string, message: ConsumeMessage, id: string, headers: Record<string, string>): Promise<void>;
+}
+
+/** The headers that make a copy arrive as delivery `attempt` with `abandoned` abandoned ones before it. */
+function bookkeeping(attempt: number, abandoned: number): Record<string, string> {
+  const headers: Record<string, string> = { [Headers.retries]: String(attempt - 1) };
+  if (abandoned > 0) headers[Headers.abandoned] = String(abandoned);
+  return headers;
 }
 
 /**
  * One member of a group: a channel with `prefetch` = the consumer's concurrency, consuming the
  * group's queue with manual acks. After a reconnect it opens a new channel and consumes again;
  * messages unacked on the lost channel are redelivered by the broker.
+ *
+ * Attempts survive crashes. A message is never handed back with a nack: `release` puts a copy
+ * with the same attempt on the group's queue and acks the original. So a delivery that comes back
+ * from the broker (classic queues: `redelivered`; quorum queues: `x-delivery-count`) was held by a
+ * consumer that went away without settling it: an abandoned attempt. Quorum queues count those
+ * themselves; on a classic queue the flag cannot count, so such a delivery is first copied to the
+ * back of the group's queue with its attempt raised (and the original acked), then handled.
  */
 export class GroupConsumer implements Subscription {
   #channel: Channel | undefined;
@@ -34,6 +49,8 @@ export class GroupConsumer implements Subscription {
     private readonly onDelivery: (delivery: Delivery) => void,
     private readonly requeuer: Requeuer,
     private readonly declareTopology: () => Promise<void>,
+    /** A quorum queue, whose `x-delivery-count` counts abandoned deliveries. */
+    private readonly countsReturns: boolean,
   ) {}
 
   async start(): Promise<void> {
@@ -101,7 +118,7 @@ export class GroupConsumer implements Subscription {
   #deliver(channel: Channel, acks: AckBatcher, message: ConsumeMessage): void {
     this.#unsettled++;
     acks.delivered(message);
-    const fields = fromDelivery(message, this.exchange);
+    const fields = fromDelivery(message, this.exchange, this.countsReturns);
     let settled = false;
     const settle = async (outcome: () => Promise<void> | void): Promise<void> => {
       if (settled) return;
@@ -114,26 +131,43 @@ export class GroupConsumer implements Subscription {
         }
       }
     };
-    const delivery: Delivery = {
+    const copyThenAck = (attempt: number, abandoned: number, delayMs: number) =>
+      settle(async () => {
+        await this.requeuer.requeue(this.groupQueue, message, fields.id, bookkeeping(attempt, abandoned), delayMs);
+        acks.ack(message);
+      });
+    if (message.fields.redelivered && !this.countsReturns) {
+      const counted = { ...fields, attempt: fields.attempt + 1, abandoned: fields.abandoned + 1 };
+      // Copied with the count raised before anything runs, so that a crash while handling counts.
+      // If the copy cannot be made, the count still holds for this delivery, which goes on.
+      this.requeuer.requeue(this.groupQueue, message, fields.id, bookkeeping(counted.attempt, counted.abandoned), 0).then(
+        () => settle(() => acks.ack(message)),
+        () => this.onDelivery(this.#delivery(message, counted, settle, copyThenAck, acks)),
+      );
+      return;
+    }
+    this.onDelivery(this.#delivery(message, fields, settle, copyThenAck, acks));
+  }
+
+  #delivery(
+    message: ConsumeMessage,
+    fields: IncomingFields,
+    settle: (outcome: () => Promise<void> | void) => Promise<void>,
+    copyThenAck: (attempt: number, abandoned: number, delayMs: number) => Promise<void>,
+    acks: AckBatcher,
+  ): Delivery {
+    return {
       ...fields,
       body: message.content,
       ack: () => settle(() => acks.ack(message)),
-      retry: (delayMs) =>
-        settle(async () => {
-          await this.requeuer.retry(this.groupQueue, message, fields.attempt, delayMs);
-          acks.ack(message);
-        }),
+      retry: (delayMs) => copyThenAck(fields.attempt + 1, fields.abandoned, delayMs),
       deadLetter: (queue, headers) =>
         settle(async () => {
-          await this.requeuer.deadLetter(queue, message, headers);
+          await this.requeuer.deadLetter(queue, message, fields.id, headers);
           acks.ack(message);
         }),
-      release: () =>
-        settle(() => {
-          acks.forget(message);
-          channel.nack(message, false, true);
-        }),
+      // A copy, not a nack: a nack would come back looking like an abandoned delivery.
+      release: () => copyThenAck(fields.attempt, fields.abandoned, 0),
     };
-    this.onDelivery(delivery);
   }
 }

@@ -3,7 +3,6 @@ import {
   type Capabilities,
   ClosedError,
   type Delivery,
-  Headers,
   type OutgoingMessage,
   type SubscribeOptions,
   type Subscription,
@@ -34,6 +33,7 @@ const capabilities: Capabilities = {
   competingConsumers: true,
   deadLetters: true,
   multipleQueues: true,
+  countsAbandonedDeliveries: true,
 };
 /** RabbitMQ's default max_message_size (3.8 and later). */
 const defaultMaxMessageBytes = 128 * 1024 * 1024;
@@ -72,8 +72,9 @@ export class RabbitmqTransport implements Transport, Requeuer {
   async subscribe(queue: string, options: SubscribeOptions, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
     this.#assertOpen();
     const groupQueue = groupQueueName(queue, options.group);
+    const quorum = this.#config.queueType === 'quorum' && !isDeadLetterQueue(queue);
     const consumer = new GroupConsumer(this.#connection, queue, groupQueue, options, onDelivery, this, () =>
-      this.#declareGroup(queue, groupQueue),
+      this.#declareGroup(queue, groupQueue), quorum,
     );
     await consumer.start();
     this.#subscriptions.add(consumer);
@@ -97,9 +98,9 @@ export class RabbitmqTransport implements Transport, Requeuer {
     await this.#connection.close();
   }
 
-  async retry(groupQueue: string, message: ConsumeMessage, attempt: number, delayMs: number): Promise<void> {
+  async requeue(groupQueue: string, message: ConsumeMessage, id: string, headers: Record<string, string>, delayMs: number): Promise<void> {
     const bucket = delayBucket(delayMs);
-    const options = copyOptions(message, { [Headers.retries]: String(attempt) });
+    const options = copyOptions(message, id, headers);
     if (bucket === 0) return this.#publisher.publish('', groupQueue, message.content, options);
     const retryQueue = retryQueueName(groupQueue, bucket);
     await this.#connection.declare(retryQueue, (channel) =>
@@ -114,10 +115,10 @@ export class RabbitmqTransport implements Transport, Requeuer {
     await this.#publisher.publish('', retryQueue, message.content, options);
   }
 
-  async deadLetter(deadLetterQueue: string, message: ConsumeMessage, headers: Record<string, string>): Promise<void> {
+  async deadLetter(deadLetterQueue: string, message: ConsumeMessage, id: string, headers: Record<string, string>): Promise<void> {
     await this.#declareQueue(deadLetterQueue);
     const target = isDeadLetterQueue(deadLetterQueue) ? ['', deadLetterQueue] as const : [deadLetterQueue, message.fields.routingKey] as const;
-    await this.#publisher.publish(target[0], target[1], message.content, copyOptions(message, headers));
+    await this.#publisher.publish(target[0], target[1], message.content, copyOptions(message, id, headers));
   }
 
   async #publishOne(queue: string, message: OutgoingMessage): Promise<void> {

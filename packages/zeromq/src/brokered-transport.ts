@@ -3,6 +3,7 @@ import {
   type BackendConfig,
   ClosedError,
   ConnectionError,
+  DEFAULT_CONNECT_TIMEOUT_MS,
   type Delivery,
   type OutgoingMessage,
   PublishError,
@@ -29,8 +30,9 @@ interface ActiveSubscription {
  */
 export class ZmqBrokeredTransport implements Transport {
   readonly name = 'zeromq';
-  // The proxy keeps queues in a memory transport, so brokered mode guarantees what memory does.
-  readonly capabilities = memoryCapabilities;
+  // The proxy keeps queues in a memory transport, so brokered mode guarantees what memory does;
+  // and since the queues outlive this client, a message it held when it vanished counts an attempt.
+  readonly capabilities = { ...memoryCapabilities, countsAbandonedDeliveries: true };
   readonly #config: BackendConfig<'zeromq'>;
   readonly #dealer: Dealer;
   readonly #out: SendQueue;
@@ -55,9 +57,10 @@ export class ZmqBrokeredTransport implements Transport {
     const interval = this.#config.heartbeatIntervalMs ?? 1_000;
     this.#heartbeat = setInterval(() => void this.#out.send([Command.heartbeat]).catch(() => undefined), interval);
     // A first heartbeat answered proves the proxy is there.
-    await this.#request([Command.heartbeat]).catch((error: unknown) => {
+    const timeoutMs = this.#config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    await this.#request([Command.heartbeat], timeoutMs, 'connectTimeoutMs').catch((error: unknown) => {
       this.#shutdownSocket();
-      throw new ConnectionError(`no anymq-zmq-proxy answered at ${this.#config.address}: ${String((error as Error).message)}. Fix: start it (npx anymq-zmq-proxy --address ${this.#config.address}).`, error);
+      throw new ConnectionError(`no anymq-zmq-proxy answered at ${this.#config.address}: ${String((error as Error).message).replace(/\.$/, "")}. Fix: start it (npx anymq-zmq-proxy --address ${this.#config.address}).`, error);
     });
   }
 
@@ -106,16 +109,15 @@ export class ZmqBrokeredTransport implements Transport {
     return this.#request([Command.subscribe, subId, queue, options.group, String(options.prefetch), options.startFrom]);
   }
 
-  /** Sends a request and resolves on the proxy's OK for it. */
-  #request(frames: (string | Buffer)[]): Promise<void> {
+  /** Sends a request and resolves on the proxy's OK for it, within `timeoutMs` (named by `option`). */
+  #request(frames: (string | Buffer)[], timeoutMs = this.#config.requestTimeoutMs ?? 30_000, option = 'requestTimeoutMs'): Promise<void> {
     if (this.#closed) return Promise.reject(new ClosedError('the ZeroMQ transport is closed; connect again.'));
     const heartbeat = frames[0] === Command.heartbeat;
     const reqId = heartbeat ? 'hb' : String(this.#nextRequest++);
-    const timeoutMs = this.#config.requestTimeoutMs ?? 30_000;
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#requests.delete(reqId);
-        reject(new ConnectionError(`anymq-zmq-proxy at ${this.#config.address} did not answer within ${timeoutMs} ms (requestTimeoutMs).`));
+        reject(new ConnectionError(`anymq-zmq-proxy at ${this.#config.address} did not answer within ${timeoutMs} ms (${option}).`));
       }, timeoutMs);
       this.#requests.set(reqId, { resolve, reject, timer });
       const [command, ...rest] = frames;
@@ -180,6 +182,7 @@ export class ZmqBrokeredTransport implements Transport {
       headers: meta.headers,
       timestamp: meta.timestamp,
       attempt: meta.attempt,
+      abandoned: meta.abandoned,
       body,
       ack: () => settle([Command.ack, tag]),
       release: () => settle([Command.release, tag]),

@@ -18,4 +18,5 @@ runContractSuite('zeromq brokered', () => new ZmqBrokeredTransport({ backend: 'z
   competingConsumers: true,
   deadLetters: true,
   multipleQueues: true,
+  countsAbandonedDeliveries: true,
 });

@@ -23,6 +23,7 @@ const atMostOnce = {
   redelivery: false,
   delayedDelivery: true,
   deadLetters: false,
+  countsAbandonedDeliveries: false,
 } as const;
 
 const pushPull: Capabilities = { ...atMostOnce, fanOut: false, competingConsumers: true, multipleQueues: false };

@@ -13,8 +13,8 @@ import type { OutgoingMessage } from '@anymq/core';
  *   DLQ   reqId tag queue headersJSON
  *   HB
  * `meta` is JSON: { id, key, headers, timestamp, delayMs } on PUB, { id, key, headers, timestamp,
- * attempt } on DLV. A client silent for longer than the heartbeat timeout is dropped: its
- * subscriptions end and every message it held goes back to its group. The heartbeat answer names
+ * attempt, abandoned } on DLV. A client silent for longer than the heartbeat timeout is dropped: its
+ * subscriptions end and every message it held goes back to its group as an abandoned attempt. The heartbeat answer names
  * the proxy's epoch and the client's session there: when either changes (the proxy restarted, or
  * dropped this client while it was still alive), the client subscribes again.
  */
@@ -46,6 +46,8 @@ export interface DeliveryMeta {
   headers: Record<string, string>;
   timestamp: number;
   attempt: number;
+  /** Earlier deliveries held by clients that vanished (see the proxy's drop); absent when none. */
+  abandoned?: number;
 }
 
 export function publishFrames(message: OutgoingMessage): [string, Buffer] {

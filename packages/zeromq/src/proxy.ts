@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Delivery, OutgoingMessage, Subscription } from '@anymq/core';
-import { MemoryTransport } from '@anymq/memory';
+import { type MemoryDelivery, MemoryTransport } from '@anymq/memory';
 import { Router } from 'zeromq';
 import { Command, type DeliveryMeta, type PublishMeta, text } from './protocol.js';
 import { SendQueue } from './send-queue.js';
@@ -22,7 +22,7 @@ interface Client {
   readonly session: string;
   lastSeen: number;
   readonly subscriptions: Map<string, Subscription>;
-  readonly deliveries: Map<string, Delivery>;
+  readonly deliveries: Map<string, MemoryDelivery>;
 }
 
 /**
@@ -145,7 +145,7 @@ export class ZmqProxy {
     }
   }
 
-  #deliver(client: Client, subId: string, delivery: Delivery): void {
+  #deliver(client: Client, subId: string, delivery: MemoryDelivery): void {
     const tag = String(this.#nextTag++);
     client.deliveries.set(tag, delivery);
     const meta: DeliveryMeta = {
@@ -154,6 +154,7 @@ export class ZmqProxy {
       timestamp: delivery.timestamp,
       attempt: delivery.attempt,
     };
+    if (delivery.abandoned > 0) meta.abandoned = delivery.abandoned;
     if (delivery.key !== undefined) meta.key = delivery.key;
     void this.#send(client, [Command.delivery, subId, tag, JSON.stringify(meta), Buffer.from(delivery.body)]).catch(
       () => {
@@ -192,13 +193,17 @@ export class ZmqProxy {
     }
   }
 
-  /** Ends a client's subscriptions and hands every message it held back to its group. */
+  /**
+   * Ends a client's subscriptions and hands every message it held back to its group, counting an
+   * abandoned attempt: the client may have died running it, and a message that kills every client
+   * it reaches must reach the dead-letter queue instead of going round for ever.
+   */
   async #drop(client: Client): Promise<void> {
     this.#clients.delete(client.identity.toString('hex'));
     await Promise.all([...client.subscriptions.values()].map((subscription) => subscription.close()));
     client.subscriptions.clear();
     const held = [...client.deliveries.values()];
     client.deliveries.clear();
-    await Promise.all(held.map((delivery) => delivery.release()));
+    for (const delivery of held) delivery.abandon();
   }
 }

@@ -1,0 +1,16 @@
+/**
+ * Counts read off the wire (attempts, redeliveries) come from programs that are not anymq. A
+ * count is believed only when it is a whole number from 0 to this bound; anything else (text,
+ * negative, fractional, 1e20, an AMQP long of 2^62) is ignored, so no header can make a handler
+ * see an absurd attempt or skip its retries.
+ */
+export const MAX_WIRE_COUNT = 1_000_000;
+
+/** The count in a header value, or undefined when it is absent or not a plausible count. */
+export function readWireCount(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const text = typeof value === 'string' ? value.trim() : typeof value === 'number' || typeof value === 'bigint' ? String(value) : Buffer.isBuffer(value) ? value.toString('latin1').trim() : '';
+  if (!/^\d{1,7}$/.test(text)) return undefined;
+  const count = Number(text);
+  return count <= MAX_WIRE_COUNT ? count : undefined;
+}
