@@ -2,6 +2,7 @@
 // each: `ready`, `delivered <id>`, `acked <id>` (the broker has the ack or commit), `closed`.
 // On SIGTERM it shuts down the way the README tells users to: close() drains the handlers, then exits.
 import { type ConfigInput, connect } from '@anymq/core';
+import { writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 interface ChildOptions {
@@ -21,7 +22,8 @@ interface ChildOptions {
 }
 
 const options = JSON.parse(process.argv[2] as string) as ChildOptions;
-const say = (line: string) => process.stdout.write(`${line}\n`);
+// Written synchronously: a process that kills itself must not take its last reports with it.
+const say = (line: string) => writeSync(1, `${line}\n`);
 const mq = await connect(options.config, { observer: { onAcked: ({ id }) => say(`acked ${id}`) } });
 process.once('SIGTERM', () => {
   void mq.close().then(() => {
