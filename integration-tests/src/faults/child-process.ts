@@ -9,6 +9,9 @@ const script = fileURLToPath(new URL('./child-consumer.ts', import.meta.url));
 export interface ChildConsumer {
   readonly process: ChildProcess;
   readonly delivered: Set<string>;
+  /** Every `handled` and `duplicate` line, in order (a message may appear more than once). */
+  readonly handled: string[];
+  readonly duplicates: string[];
   readonly acked: Set<string>;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Waits (bounded) for `condition` over what the child reported. */
@@ -18,6 +21,8 @@ export interface ChildConsumer {
 export async function startChildConsumer(options: Record<string, unknown>): Promise<ChildConsumer> {
   const child = spawn(process.execPath, [script, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
   const delivered = new Set<string>();
+  const handled: string[] = [];
+  const duplicates: string[] = [];
   const acked = new Set<string>();
   let ready = false;
   let closed = false;
@@ -28,6 +33,8 @@ export async function startChildConsumer(options: Record<string, unknown>): Prom
     if (word === 'ready') ready = true;
     else if (word === 'closed') closed = true;
     else if (word === 'delivered') delivered.add(id as string);
+    else if (word === 'handled') handled.push(id as string);
+    else if (word === 'duplicate') duplicates.push(id as string);
     else if (word === 'acked') acked.add(id as string);
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -38,6 +45,8 @@ export async function startChildConsumer(options: Record<string, unknown>): Prom
   const consumer: ChildConsumer = {
     process: child,
     delivered,
+    handled,
+    duplicates,
     acked,
     exited,
     async until(condition, what, timeoutMs = 60_000) {
@@ -55,6 +64,8 @@ export async function startChildConsumer(options: Record<string, unknown>): Prom
 export interface SupervisedRun {
   /** Every `delivered` line, in order, from every incarnation. */
   readonly delivered: string[];
+  /** Messages whose handler finished (their ack may have died with the process: then they come back). */
+  readonly handled: Set<string>;
   readonly acked: Set<string>;
   /** Incarnations that died (each one restarted, as a supervisor would). */
   restarts: number;
@@ -70,7 +81,7 @@ export async function superviseChildConsumer(
   done: (run: SupervisedRun) => boolean,
   { maxRestarts, timeoutMs }: { maxRestarts: number; timeoutMs: number },
 ): Promise<SupervisedRun> {
-  const run: SupervisedRun = { delivered: [], acked: new Set(), restarts: 0 };
+  const run: SupervisedRun = { delivered: [], handled: new Set(), acked: new Set(), restarts: 0 };
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const child = spawn(process.execPath, [script, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -79,6 +90,7 @@ export async function superviseChildConsumer(
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
       const [word, id] = line.split(' ');
       if (word === 'delivered') run.delivered.push(id as string);
+      else if (word === 'handled') run.handled.add(id as string);
       else if (word === 'acked') run.acked.add(id as string);
     });
     let exited = false;

@@ -25,8 +25,13 @@ export interface ConsumerOptions {
   retry?: RetryOptions;
   /** Where messages go after the last attempt. Default `<queue>.dlq`. */
   deadLetter?: { queue?: string };
-  /** Skip messages whose id this group already processed. `true` uses a bounded in-memory store. */
-  idempotency?: boolean | { store: IdempotencyStore };
+  /**
+   * Skip messages whose id this group already processed. `true` uses a bounded in-memory store. A
+   * store that can `claim` (Redis, PostgreSQL) also keeps two processes from running one id at
+   * once; `claimTtlMs` (default 60 s) must exceed your longest handler, and is how long a copy
+   * waits for the claim of a process that died.
+   */
+  idempotency?: boolean | { store: IdempotencyStore; claimTtlMs?: number };
   /** Where a group that does not exist yet starts, where the transport can replay. Default `earliest`. */
   startFrom?: 'earliest' | 'latest';
   /** A handler running longer fails with `HandlerTimeoutError` (and is retried). Default: none. */
@@ -111,6 +116,8 @@ function contentTypeCheck(codecContentType: string): (contentType: string | unde
 class Running {
   /** Settles when its handling has ended. */
   done: Promise<void> | undefined;
+  /** Its id was recorded in the idempotency store as processed. */
+  recorded = false;
   #settled: Promise<void> | undefined;
 
   constructor(
@@ -135,6 +142,7 @@ export class QueueConsumer<T> implements Consumer<T> {
   readonly #policy: RetryPolicy;
   readonly #deadLetterQueue: string;
   readonly #store: IdempotencyStore | undefined;
+  readonly #claimTtlMs: number;
   readonly #startFrom: 'earliest' | 'latest';
   readonly #handlerTimeoutMs: number | undefined;
   readonly #drainTimeoutMs: number;
@@ -165,6 +173,7 @@ export class QueueConsumer<T> implements Consumer<T> {
     assertName('queue', this.#deadLetterQueue);
     const idempotency = options.idempotency;
     this.#store = idempotency === true ? defaultIdempotencyStore : idempotency ? idempotency.store : undefined;
+    this.#claimTtlMs = (typeof idempotency === 'object' ? idempotency.claimTtlMs : undefined) ?? 60_000;
     this.#startFrom = options.startFrom ?? 'earliest';
     this.#handlerTimeoutMs = options.handlerTimeoutMs;
     this.#drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
@@ -240,6 +249,7 @@ export class QueueConsumer<T> implements Consumer<T> {
   async #process(running: Running, handler: Handler<T>): Promise<void> {
     const { delivery } = running;
     let claim: (() => void) | undefined;
+    let sharedClaim = false;
     try {
       const { queue, codec, schema, observer } = this.#context;
       if (delivery.attempt > this.#policy.maxAttempts) {
@@ -261,11 +271,17 @@ export class QueueConsumer<T> implements Consumer<T> {
       }
       if (this.#store) {
         claim = await claimId(this.#store, `${this.#scope()}\u0000${delivery.id}`);
-        if (await this.#store.has(this.#scope(), delivery.id)) {
+        const found = this.#store.claim ? await this.#claimShared(this.#store, delivery.id) : (await this.#store.has(this.#scope(), delivery.id)) ? 'done' : 'claimed';
+        if (found === 'closing') {
+          await running.handBack();
+          return;
+        }
+        if (found === 'done') {
           await running.settle(() => delivery.ack());
           observer?.onDuplicate?.({ queue, group: this.#group, id: delivery.id });
           return;
         }
+        sharedClaim = this.#store.release !== undefined;
       }
 
       const deadline = this.#handlerTimeoutMs === undefined ? undefined : new AbortController();
@@ -298,13 +314,30 @@ export class QueueConsumer<T> implements Consumer<T> {
       // Not the handler: a throwing idempotency store, say. The retry must be able to claim the id again.
       await running.settle(() => this.#failed(delivery, toError(error)));
     } finally {
+      // Not recorded as processed (failed, retried, handed back): let a later copy claim it.
+      if (sharedClaim && !running.recorded) {
+        await this.#store?.release?.(this.#scope(), delivery.id).catch((error: unknown) => this.#reportSettleError(error));
+      }
       claim?.();
       this.#running.delete(running);
     }
   }
 
+  /**
+   * Claims `id` in a store shared between processes. While another process holds it, waits (with
+   * backoff) for that one to finish ('done'), to give up, or for its claim to lapse.
+   */
+  async #claimShared(store: IdempotencyStore, id: string): Promise<'claimed' | 'done' | 'closing'> {
+    for (let wait = 25; ; wait = Math.min(wait * 2, 1_000)) {
+      const found = await (store.claim as NonNullable<IdempotencyStore['claim']>)(this.#scope(), id, this.#claimTtlMs);
+      if (found !== 'busy') return found;
+      if (this.#closing.signal.aborted) return 'closing';
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+
   #ack(running: Running, started: number): Promise<void> {
-    return running.settle(() => this.#acked(running.delivery, started));
+    return running.settle(() => this.#acked(running, started));
   }
 
   /** On close, a handler stopped by the closing signal hands its message back instead of failing it. */
@@ -331,17 +364,19 @@ export class QueueConsumer<T> implements Consumer<T> {
     }
   }
 
-  #acked(delivery: Delivery, started: number): Promise<void> {
+  #acked(running: Running, started: number): Promise<void> {
     // The common case (no idempotency store, no observer) is a plain ack: no extra async frame.
-    if (!this.#store && !this.#context.observer?.onAcked) return delivery.ack();
-    return this.#ackedAndRecorded(delivery, started);
+    if (!this.#store && !this.#context.observer?.onAcked) return running.delivery.ack();
+    return this.#ackedAndRecorded(running, started);
   }
 
-  async #ackedAndRecorded(delivery: Delivery, started: number): Promise<void> {
+  async #ackedAndRecorded(running: Running, started: number): Promise<void> {
+    const { delivery } = running;
     if (this.#store) {
       // The handler succeeded: ack even if the id could not be recorded (a later copy may then run again).
       await Promise.resolve()
         .then(() => this.#store?.add(this.#scope(), delivery.id))
+        .then(() => (running.recorded = true))
         .catch((error: unknown) => this.#reportSettleError(error));
     }
     await delivery.ack();

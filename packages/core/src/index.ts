@@ -15,7 +15,7 @@ export { adapterPackage, loadTransport } from './adapter-loader.js';
 export { jsonCodec, bytesCodec, type Codec } from './codec.js';
 export { Headers, RESERVED_HEADER_PREFIX } from './headers.js';
 export { retryPolicy, type RetryOptions, type RetryPolicy } from './retry-policy.js';
-export { MemoryIdempotencyStore, type IdempotencyStore } from './idempotency-store.js';
+export { MemoryIdempotencyStore, type IdempotencyStore, type ClaimResult } from './idempotency-store.js';
 export type { Observer } from './observer.js';
 export type { StandardSchemaV1 } from './schema.js';
 export { assertName } from './names.js';

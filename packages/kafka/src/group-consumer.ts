@@ -153,39 +153,30 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
       for (const message of batch.messages) {
         if (this.#stopped || !isRunning() || isStale()) return;
         const fields = fromKafkaMessage(message, topic, partition);
-        const wait = fields.notBefore - Date.now();
+        // Only anymq's delay and retry topics wait: a not-before header on the queue's own topic
+        // (another producer's, say) never holds its partition.
+        const wait = topic === this.#queue ? 0 : fields.notBefore - Date.now();
         if (wait > 0) {
           // Not due yet: read it again when it is; nothing after it in this partition runs before.
           resolveDelivered();
           this.#consumer.seek({ topic, partition, offset: message.offset });
           const resume = pause();
+          // Past Node's timer limit (about 24.8 days) the timer fires early and the record waits again.
           const timer = setTimeout(() => {
             this.#timers.delete(timer);
             resume();
-          }, wait);
+          }, Math.min(wait, 2_147_483_647));
           this.#timers.add(timer);
           return;
         }
         const offset = BigInt(message.offset);
         const ledger = this.#ledgers.get(trackerKey) ?? (await this.#loadLedger(topic, partition, trackerKey));
         ledger.position ??= offset;
-        let abandoned = 0;
-        if (ledger.isSuspect(offset)) {
-          // Left unsettled by a member that vanished: run it alone, named in the ledger first.
-          await this.#withHeartbeats(ledger.whenIdle(), heartbeat);
-          abandoned = ledger.isolate(offset);
-          await this.#withHeartbeats(this.#commitLedger(trackerKey, ledger), heartbeat).catch(() => undefined);
-        } else {
-          for (let need = ledger.reserve(offset); need !== 'ok'; need = ledger.reserve(offset)) {
-            ledger.reserving ??= this.#commitLedger(trackerKey, ledger).finally(() => (ledger.reserving = undefined));
-            if (need === 'extend') break;
-            await this.#withHeartbeats(ledger.reserving, heartbeat).catch(() => undefined);
-            if (this.#stopped || !isRunning() || isStale()) return;
-          }
-        }
-        if (this.#stopped || !isRunning() || isStale()) return;
+        const suspect = ledger.isSuspect(offset);
+        // Left unsettled by a member that vanished: it runs alone in its partition.
+        if (suspect) await this.#withHeartbeats(ledger.whenIdle(), heartbeat);
         const keyLock = fields.key === undefined ? undefined : `${trackerKey}:${fields.key}`;
-        let waited = false;
+        let waited = suspect;
         while (keyLock && this.#keys.has(keyLock)) {
           waited = true;
           await this.#withHeartbeats((this.#keys.get(keyLock) as { settled: Promise<void> }).settled, heartbeat);
@@ -198,6 +189,12 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
         }
         if (waited && (this.#stopped || !isRunning() || isStale())) {
           this.#releaseRoom(); // stopped or rebalanced while this loop waited
+          return;
+        }
+        // Only now, holding its slot, is it about to run: record that in the ledger before it does.
+        const abandoned = await this.#record(trackerKey, ledger, offset, suspect, heartbeat);
+        if (abandoned === undefined || this.#stopped || !isRunning() || isStale()) {
+          this.#releaseRoom();
           return;
         }
         this.#deliver({ trackerKey, tracker, ledger, topic, partition, offset, keyLock }, message, fields, abandoned);
@@ -217,6 +214,26 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
       this.#keys.set(slot.keyLock, { settled, release });
     }
     this.#onDelivery(new KafkaDelivery(this, record, fields, slot, abandoned));
+  }
+
+  /**
+   * Makes the ledger say that `offset` may be in a handler's hands before it is: a suspect is named
+   * (resolves with its abandoned deliveries so far); anything else must lie in a committed
+   * reservation. Undefined when the member stopped meanwhile.
+   */
+  async #record(trackerKey: string, ledger: PartitionLedger, offset: bigint, suspect: boolean, heartbeat: () => Promise<void>): Promise<number | undefined> {
+    if (suspect) {
+      const abandoned = ledger.isolate(offset);
+      await this.#withHeartbeats(this.#commitLedger(trackerKey, ledger), heartbeat).catch(() => undefined);
+      return abandoned;
+    }
+    for (let need = ledger.reserve(offset); need !== 'ok'; need = ledger.reserve(offset)) {
+      ledger.reserving ??= this.#commitLedger(trackerKey, ledger).finally(() => (ledger.reserving = undefined));
+      if (need === 'extend') break;
+      await this.#withHeartbeats(ledger.reserving, heartbeat).catch(() => undefined);
+      if (this.#stopped) return undefined;
+    }
+    return 0;
   }
 
   /** Reads the partition's committed offset and ledger, once per topic and generation. */

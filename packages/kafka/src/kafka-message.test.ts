@@ -30,6 +30,14 @@ describe('Kafka message mapping', () => {
     expect([...(message.value as Buffer)]).toEqual([1, 2]);
   });
 
+  it('ignores implausible counts and schedules from other producers', () => {
+    for (const hostile of ['99999999999999999999', '-5', 'abc', '1e3', String(2 ** 62)]) {
+      const fields = fromKafkaMessage(record({ 'x-anymq-retries': hostile, [NOT_BEFORE_HEADER]: hostile }), 'orders', 0);
+      expect(fields.attempt, hostile).toBe(1);
+      expect(fields.notBefore, hostile).toBe(0);
+    }
+  });
+
   it('reads ids, attempts and schedules, and hides its own headers from the handler', () => {
     const fields = fromKafkaMessage(
       record({ 'x-anymq-id': 'm-1', 'x-anymq-retries': '2', [NOT_BEFORE_HEADER]: '1700000001000', tenant: Buffer.from('acme') }),

@@ -1,4 +1,4 @@
-import { Headers, type OutgoingMessage } from '@anymq/core';
+import { Headers, type OutgoingMessage, readWireCount } from '@anymq/core';
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
 
 /** Header with the time (epoch ms) before which a message on a retry or delay topic must wait. */
@@ -43,8 +43,8 @@ export function fromKafkaMessage(message: KafkaMessage, topic: string, partition
       const value = headerText(raw[name]);
       if (value === undefined) continue;
       if (name === Headers.id) id = value;
-      else if (name === Headers.retries) retries = Number(value);
-      else if (name === NOT_BEFORE_HEADER) notBefore = Number(value) || 0;
+      else if (name === Headers.retries) retries = readWireCount(value) ?? 0;
+      else if (name === NOT_BEFORE_HEADER) notBefore = readEpochMs(value);
       else headers[name] = value;
     }
   }
@@ -54,9 +54,14 @@ export function fromKafkaMessage(message: KafkaMessage, topic: string, partition
     key: message.key === null || message.key === undefined ? undefined : message.key.toString('utf8'),
     headers,
     timestamp: Number(message.timestamp),
-    attempt: (Number.isInteger(retries) && retries > 0 ? retries : 0) + 1,
+    attempt: retries + 1,
     notBefore,
   };
+}
+
+/** Epoch milliseconds from a header, or 0 (no wait) for anything that is not a plain whole number. */
+function readEpochMs(value: string): number {
+  return /^\d{1,15}$/.test(value.trim()) ? Number(value) : 0;
 }
 
 /** A header value as a string (the last value wins where a header repeats). */

@@ -6,7 +6,7 @@ import { ZmqDirectTransport } from './direct-transport.js';
 describe('ZeroMQ transports report what is wrong', () => {
   it('brokered: no proxy at the address is a ConnectionError that says how to start one', async () => {
     const error = await connect(
-      new ZmqBrokeredTransport({ backend: 'zeromq', address: 'tcp://127.0.0.1:1', requestTimeoutMs: 200 }),
+      new ZmqBrokeredTransport({ backend: 'zeromq', address: 'tcp://127.0.0.1:1', connectTimeoutMs: 200 }),
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectionError);
     expect((error as Error).message).toContain('npx anymq-zmq-proxy --address tcp://127.0.0.1:1');

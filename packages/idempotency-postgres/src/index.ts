@@ -1,0 +1,1 @@
+export { PostgresIdempotencyStore, type PostgresIdempotencyStoreOptions } from './postgres-idempotency-store.js';
