@@ -4,6 +4,7 @@ import {
   ClosedError,
   AttemptsExhaustedError,
   CodecError,
+  EnvelopeError,
   ConfigError,
   HandlerTimeoutError,
   toError,
@@ -252,6 +253,10 @@ export class QueueConsumer<T> implements Consumer<T> {
     let sharedClaim = false;
     try {
       const { queue, codec, schema, observer } = this.#context;
+      if (delivery.invalid !== undefined) {
+        await running.settle(() => this.#deadLetter(delivery, new EnvelopeError(delivery.invalid as string)));
+        return;
+      }
       if (delivery.attempt > this.#policy.maxAttempts) {
         // Its attempts were spent by consumers that died holding it: running it again would only
         // repeat the crash and hold up the messages behind it.

@@ -11,7 +11,8 @@ export type ErrorCode =
   | 'HANDLER_FAILED'
   | 'HANDLER_TIMEOUT'
   | 'CONSUMER_CRASHED'
-  | 'ATTEMPTS_EXHAUSTED';
+  | 'ATTEMPTS_EXHAUSTED'
+  | 'INVALID_ENVELOPE';
 
 /** Base of every error anymq throws: a `code`, a message that says what to do, and the cause. */
 export class AnymqError extends Error {
@@ -103,6 +104,13 @@ export class AttemptsExhaustedError extends AnymqError {
         ? `delivered ${attempt} times; ${abandoned} of those ended with the consumer gone before it settled the message (a crash, a kill or a lost connection). retry.maxAttempts is ${maxAttempts}, so the handler is not run again.`
         : `delivery ${attempt} exceeds retry.maxAttempts (${maxAttempts}), so the handler is not run again.`,
     );
+  }
+}
+
+/** A message from another program whose envelope anymq cannot read; it is dead-lettered with the reason. */
+export class EnvelopeError extends AnymqError {
+  constructor(reason: string) {
+    super('INVALID_ENVELOPE', `the message's envelope cannot be read: ${reason}`);
   }
 }
 

@@ -33,6 +33,7 @@ export {
   HandlerError,
   HandlerTimeoutError,
   AttemptsExhaustedError,
+  EnvelopeError,
   type ErrorCode,
 } from './errors.js';
 export type {

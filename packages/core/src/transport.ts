@@ -61,6 +61,11 @@ export interface Delivery {
    * them (a crash, a kill, a lost connection). Included in `attempt`. Absent means none.
    */
   readonly abandoned?: number;
+  /**
+   * Why its envelope (frames, bookkeeping) could not be read, when it could not: core then
+   * dead-letters it with `INVALID_ENVELOPE` and this reason, without running the handler.
+   */
+  readonly invalid?: string;
   /** Done: never deliver this message to this group again. */
   ack(): Promise<void>;
   /** Failed: deliver it again to this group after `delayMs`, with `attempt + 1`. */

@@ -5,14 +5,16 @@ import {
   ConfigError,
   ConnectionError,
   type Delivery,
+  Headers,
   type OutgoingMessage,
   PublishError,
   type SubscribeOptions,
   type Subscription,
   type Transport,
 } from '@anymq/core';
+import { randomUUID } from 'node:crypto';
 import { Pull, Push, Subscriber, XPublisher } from 'zeromq';
-import { type DeliveryMeta, type PublishMeta, publishFrames, text } from './protocol.js';
+import { type DeliveryMeta, publishFrames, readPublishMeta, text } from './protocol.js';
 import { SendQueue } from './send-queue.js';
 
 const atMostOnce = {
@@ -86,7 +88,7 @@ export class ZmqDirectTransport implements Transport {
     if (receiver instanceof Subscriber) receiver.subscribe(queue);
     // Where this transport bound its own sender (e.g. tcp://127.0.0.1:* picks a port), connect there.
     receiver.connect(this.#sender?.socket.lastEndpoint ?? this.#config.address);
-    const loop = new ReceiveLoop(receiver, queue, options.prefetch, onDelivery, (delayMs, run) => this.#later(delayMs, run));
+    const loop = new ReceiveLoop(receiver, queue, this.#pattern, options.prefetch, onDelivery, (delayMs, run) => this.#later(delayMs, run));
     const running = loop.run();
     try {
       if (receiver instanceof Subscriber) await this.#welcomed(loop, queue);
@@ -207,6 +209,7 @@ class ReceiveLoop {
   constructor(
     private readonly socket: Receiver,
     private readonly queue: string,
+    private readonly pattern: 'push-pull' | 'pub-sub',
     private readonly prefetch: number,
     private readonly onDelivery: (delivery: Delivery) => void,
     private readonly later: (delayMs: number, run: () => void) => void,
@@ -223,13 +226,20 @@ class ReceiveLoop {
     try {
       for await (const [topic, meta, body] of this.socket) {
         if (this.#stopped) break;
-        if (text(topic) !== this.queue) continue; // SUB filters by prefix: "orders" also matches "orders.dlq"
-        if (meta === undefined) {
-          this.#welcome();
+        if (this.pattern === 'pub-sub') {
+          if (text(topic) !== this.queue) continue; // SUB filters by prefix: "orders" also matches "orders.dlq"
+          if (meta === undefined) {
+            this.#welcome();
+            continue;
+          }
+        } else if (text(topic) !== this.queue) {
+          // One queue per address: a first frame that is not its name is a peer speaking another protocol.
+          this.#deliver({ id: randomUUID(), headers: {}, timestamp: Date.now(), attempt: 1, invalid: `the first frame is not the queue name "${this.queue}"` }, body ?? meta ?? topic ?? Buffer.alloc(0));
           continue;
         }
-        const parsed = JSON.parse(text(meta)) as PublishMeta;
-        this.#deliver({ id: parsed.id, key: parsed.key, headers: parsed.headers, timestamp: parsed.timestamp, attempt: 1 }, body ?? Buffer.alloc(0));
+        const parsed = readPublishMeta(meta, body);
+        if (typeof parsed === 'string') this.#deliver({ id: randomUUID(), headers: {}, timestamp: Date.now(), attempt: 1, invalid: parsed }, body ?? meta ?? Buffer.alloc(0));
+        else this.#deliver({ id: parsed.id, key: parsed.key, headers: parsed.headers, timestamp: parsed.timestamp, attempt: 1 }, body as Buffer);
         while (this.#unsettled >= this.prefetch && !this.#stopped) await new Promise<void>((resolve) => (this.#room = resolve));
       }
     } catch (error) {
@@ -237,7 +247,7 @@ class ReceiveLoop {
     }
   }
 
-  #deliver(meta: DeliveryMeta, body: Buffer): void {
+  #deliver(meta: DeliveryMeta & { invalid?: string }, body: Buffer): void {
     this.#unsettled++;
     let settled = false;
     const settle = (after?: () => void): Promise<void> => {
@@ -260,9 +270,10 @@ class ReceiveLoop {
       ack: () => settle(),
       retry: (delayMs) => settle(() => this.later(delayMs, again(meta.attempt + 1))),
       release: () => settle(again(meta.attempt)),
-      deadLetter: () => {
+      deadLetter: (_queue, headers) => {
         void settle();
-        return Promise.reject(new PublishError(`ZeroMQ push-pull and pub-sub modes have no dead-letter queue: the message was dropped. Fix: use brokered mode to keep failed messages.`));
+        const why = `${headers[Headers.errorCode] ?? 'failed'}: ${headers[Headers.error] ?? ''}`;
+        return Promise.reject(new PublishError(`a message on "${this.queue}" was to be dead-lettered (${why}), but ZeroMQ push-pull and pub-sub modes have no dead-letter queue: it was dropped. Fix: use brokered mode to keep failed messages.`));
       },
     });
   }
