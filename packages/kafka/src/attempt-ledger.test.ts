@@ -16,13 +16,21 @@ describe('PartitionLedger', () => {
     const ledger = new PartitionLedger(100n, formatRecord({ h: 100n }), 64);
     expect(ledger.isSuspect(100n)).toBe(false);
     expect(ledger.reserve(100n)).toBe('wait');
-    ledger.committed(ledger.requestedEnd);
+    ledger.committed(100n, ledger.metadata(), ledger.requestedEnd);
     expect(ledger.requestedEnd).toBe(228n); // the window doubled because the hand-out had to wait
     expect(ledger.reserve(150n)).toBe('ok');
     expect(ledger.reserve(170n)).toBe('extend');
     expect(parseRecord(ledger.metadata())?.h).toBe(ledger.requestedEnd);
     ledger.position = 171n;
     expect(parseRecord(ledger.metadata(true))).toEqual({ h: 171n });
+  });
+
+  it('knows whether the broker still holds what it last committed (a rebalance, not a takeover)', () => {
+    const ledger = new PartitionLedger(100n, undefined, 64);
+    expect(ledger.stillCommitted(100n, null)).toBe(false);
+    ledger.committed(120n, 'anymq-attempts/1 h=200', 200n);
+    expect(ledger.stillCommitted(120n, 'anymq-attempts/1 h=200')).toBe(true);
+    expect(ledger.stillCommitted(130n, 'anymq-attempts/1 h=260')).toBe(false); // another member moved it on
   });
 
   it('counts one abandoned delivery for what a vanished member reserved, and every crash of a suspect run alone', () => {

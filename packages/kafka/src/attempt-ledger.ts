@@ -67,6 +67,7 @@ export class PartitionLedger {
   readonly #base: number;
   #isolated: { readonly offset: bigint; readonly runs: number } | undefined;
   #window: number;
+  #lastCommitted: { readonly offset: bigint; readonly metadata: string } | undefined;
   #inFlight = 0;
   readonly #idle: (() => void)[] = [];
   /** The commit that carries the latest reservation, while it is under way. */
@@ -122,9 +123,19 @@ export class PartitionLedger {
     return this.#requestedEnd;
   }
 
-  /** A record carrying `reservedEnd` is committed. */
-  committed(reservedEnd: bigint): void {
+  /** The broker has `offset` with `metadata`, which carries `reservedEnd`. */
+  committed(offset: bigint, metadata: string, reservedEnd: bigint): void {
     if (reservedEnd > this.#durableEnd) this.#durableEnd = reservedEnd;
+    this.#lastCommitted = { offset, metadata };
+  }
+
+  /**
+   * Whether the broker still holds what this ledger last committed: then nobody else owned the
+   * partition since, and after a rebalance this member goes on with its own ledger instead of
+   * taking its own reservation for a vanished member's.
+   */
+  stillCommitted(offset: bigint | undefined, metadata: string | null | undefined): boolean {
+    return this.#lastCommitted !== undefined && this.#lastCommitted.offset === offset && this.#lastCommitted.metadata === metadata;
   }
 
   /** The metadata to commit with `position`. `clean`: leaving with nothing in a handler's hands. */

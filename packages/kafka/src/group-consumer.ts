@@ -60,6 +60,8 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
   #nextRound: ReturnType<typeof deferred> | undefined;
   /** Per partition, its attempt ledger in this generation; per topic, the committed offsets read at join. */
   readonly #ledgers = new Map<string, PartitionLedger>();
+  /** Ledgers of earlier generations, kept while the broker still has what they committed. */
+  readonly #earlier = new Map<string, PartitionLedger>();
   readonly #committed = new Map<string, ReturnType<GroupConsumerHost['committedOffsets']>>();
   readonly #timers = new Set<NodeJS.Timeout>();
   #committing: Promise<void> | undefined;
@@ -95,6 +97,7 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
     await this.#consumer.subscribe({ topics, fromBeginning: true });
     // A new generation may own other partitions, or the same ones moved on: read the ledgers again.
     this.#consumer.on(this.#consumer.events.GROUP_JOIN, () => {
+      for (const [key, ledger] of this.#ledgers) this.#earlier.set(key, ledger);
       this.#ledgers.clear();
       this.#committed.clear();
     });
@@ -224,16 +227,40 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
   async #record(trackerKey: string, ledger: PartitionLedger, offset: bigint, suspect: boolean, heartbeat: () => Promise<void>): Promise<number | undefined> {
     if (suspect) {
       const abandoned = ledger.isolate(offset);
-      await this.#withHeartbeats(this.#commitLedger(trackerKey, ledger), heartbeat).catch(() => undefined);
-      return abandoned;
+      return (await this.#untilCommitted(this.#commitLedger(trackerKey, ledger), heartbeat)) ? abandoned : undefined;
     }
     for (let need = ledger.reserve(offset); need !== 'ok'; need = ledger.reserve(offset)) {
       ledger.reserving ??= this.#commitLedger(trackerKey, ledger).finally(() => (ledger.reserving = undefined));
       if (need === 'extend') break;
-      await this.#withHeartbeats(ledger.reserving, heartbeat).catch(() => undefined);
-      if (this.#stopped) return undefined;
+      if (!(await this.#untilCommitted(ledger.reserving, heartbeat))) return undefined;
     }
     return 0;
+  }
+
+  /**
+   * Waits for a commit, heartbeating. Gives up (false) when the member stops, or when a heartbeat
+   * fails: a rebalance is under way (or the broker is gone), and the commit can only succeed once
+   * kafkajs has rejoined, which it does only after this batch returns. The batch's unhanded
+   * messages are then fetched again.
+   */
+  async #untilCommitted(commit: Promise<void>, heartbeat: () => Promise<void>): Promise<boolean> {
+    let outcome: boolean | undefined;
+    commit.then(
+      () => (outcome = true),
+      () => (outcome = false),
+    );
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([commit.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, 500)))]);
+      clearTimeout(timer);
+      if (outcome !== undefined) return outcome;
+      if (this.#stopped) return false;
+      try {
+        await heartbeat();
+      } catch {
+        return false;
+      }
+    }
   }
 
   /** Reads the partition's committed offset and ledger, once per topic and generation. */
@@ -247,7 +274,11 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
     const found = (await committed).get(partition);
     let ledger = this.#ledgers.get(trackerKey);
     if (!ledger) {
-      ledger = new PartitionLedger(found?.offset, found?.metadata, Math.max(64, 2 * this.#options.prefetch));
+      const earlier = this.#earlier.get(trackerKey);
+      this.#earlier.delete(trackerKey);
+      ledger = earlier?.stillCommitted(found?.offset, found?.metadata)
+        ? earlier
+        : new PartitionLedger(found?.offset, found?.metadata, Math.max(64, 2 * this.#options.prefetch));
       this.#ledgers.set(trackerKey, ledger);
     }
     return ledger;
@@ -354,7 +385,7 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
           await this.#consumer.commitOffsets(
             batch.map(([, { topic, partition, offset, metadata }]) => ({ topic, partition, offset: String(offset), metadata })),
           );
-          for (const [, commit] of batch) commit.ledger.committed(commit.reservedEnd);
+          for (const [, commit] of batch) commit.ledger.committed(commit.offset, commit.metadata, commit.reservedEnd);
           round?.resolve();
           failures = 0;
         } catch (error) {
