@@ -19,6 +19,22 @@ function plainKafka() {
 }
 
 describe.runIf(selected)('kafka adapter', () => {
+  it('a round trip prints no TimeoutNegativeWarning (a kafkajs bug, patched)', async (ctx) => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', onWarning);
+    ctx.onTestFinished(() => void process.off('warning', onWarning));
+    const mq = await client(ctx);
+    const queue = mq.queue<number>(fresh('warnings'));
+    const inbox = new Inbox<number>();
+    await queue.consumer({ group: 'g' }).run((m) => inbox.push(m.body));
+    await queue.producer().send(1);
+    await inbox.waitFor(1, 'the message', T);
+    await mq.close();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(warnings.filter((w) => w.startsWith('TimeoutNegativeWarning'))).toEqual([]);
+  });
+
   it('consumes what plain kafkajs produced', async (ctx) => {
     const mq = await client(ctx);
     const queue = mq.queue<{ order: number }>(fresh('interop-in'));

@@ -18,6 +18,7 @@ import { NOT_BEFORE_HEADER, toKafkaMessage } from './kafka-message.js';
 import { SendBatcher } from './send-batcher.js';
 import { delayTopic } from './topics.js';
 import { installConnectionFix } from './connection-fix.js';
+import { installRequestQueueFix } from './request-queue-fix.js';
 
 const capabilities: Capabilities = {
   durable: true,
@@ -34,6 +35,7 @@ const capabilities: Capabilities = {
 };
 
 installConnectionFix();
+installRequestQueueFix();
 /** The broker's default message.max.bytes is 1 MiB including the record overhead. */
 const defaultMaxMessageBytes = 1_000_000;
 
