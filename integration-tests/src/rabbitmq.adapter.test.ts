@@ -48,6 +48,50 @@ describe.runIf(selected)('rabbitmq adapter', () => {
     expect(message?.headers).toMatchObject({ source: 'legacy', count: '3', 'content-type': 'application/json' });
   });
 
+  it("a plain message without a message id keeps one id, its key and its timestamp across retries into the dead letter", async (ctx) => {
+    const mq = await client(ctx);
+    const queue = mq.queue<{ order: number }>(fresh('foreign-id'));
+    const seen = new Inbox<Message<{ order: number }>>();
+    await queue.consumer({ group: 'billing', retry: { maxAttempts: 3, initialDelayMs: 10 } }).run((m) => {
+      seen.push(m);
+      throw new Error('not today');
+    });
+    const dead = new Inbox<Message<{ order: number }>>();
+    await mq.queue<{ order: number }>(`${queue.name}.dlq`).consumer({ group: 'ops' }).run((m) => dead.push(m));
+    const channel = await plainChannel(ctx);
+    channel.publish(queue.name, 'customer-9', Buffer.from(JSON.stringify({ order: 1 })), { contentType: 'application/json', timestamp: 1_700_000_000 });
+    await channel.waitForConfirms();
+    const attempts = await seen.waitFor(3, 'three attempts', T);
+    const [letter] = await dead.waitFor(1, 'the dead letter', T);
+    expect(new Set([...attempts, letter].map((m) => m?.id)).size).toBe(1);
+    expect(attempts.map((m) => m.key)).toEqual(['customer-9', 'customer-9', 'customer-9']);
+    expect(attempts.map((m) => m.timestamp)).toEqual([1_700_000_000_000, 1_700_000_000_000, 1_700_000_000_000]);
+    expect(attempts.map((m) => m.attempt)).toEqual([1, 2, 3]);
+  });
+
+  it('a plain message with headers too large to copy is still retried and dead-lettered, not stalled', async (ctx) => {
+    const mq = await client(ctx);
+    const queue = mq.queue<{ order: number }>(fresh('big-headers'));
+    const seen = new Inbox<number>();
+    await queue.consumer({ group: 'billing', concurrency: 4, retry: { maxAttempts: 2, initialDelayMs: 10 } }).run((m) => {
+      seen.push(m.body.order);
+      if (m.body.order < 4) throw new Error('fails');
+    });
+    const dead = new Inbox<Message<{ order: number }>>();
+    await mq.queue<{ order: number }>(`${queue.name}.dlq`).consumer({ group: 'ops' }).run((m) => dead.push(m));
+    const channel = await plainChannel(ctx);
+    // Just under what amqplib can encode on the way in; a copy with anymq's headers added is over.
+    const big = { blob: 'x'.repeat(64_000), note: 'small' };
+    for (let order = 0; order < 14; order++) {
+      channel.publish(queue.name, '', Buffer.from(JSON.stringify({ order })), { contentType: 'application/json', ...(order < 4 ? { headers: big } : {}) });
+    }
+    await channel.waitForConfirms();
+    const letters = await dead.waitFor(4, 'the four failing messages in the dead-letter queue', T);
+    await seen.waitFor(14 + 4, 'every message, and a retry of each failing one', T);
+    expect(letters.map((m) => m.body.order).sort()).toEqual([0, 1, 2, 3]);
+    for (const letter of letters) expect(letter.headers).toMatchObject({ 'x-anymq-headers-dropped': 'blob', note: 'small', 'x-anymq-attempts': '2' });
+  });
+
   it('sends what plain amqplib reads, with the documented properties and headers', async (ctx) => {
     const mq = await client(ctx);
     const queue = mq.queue<{ order: number }>(fresh('interop-out'));

@@ -1,6 +1,6 @@
 import type { ConsumeMessage } from 'amqplib';
 import { describe, expect, it } from 'vitest';
-import { copyOptions, fromDelivery, routingKeyFor, toPublishOptions } from './amqp-message.js';
+import { HEADER_BUDGET_BYTES, copyOptions, fromDelivery, routingKeyFor, toPublishOptions } from './amqp-message.js';
 
 const outgoing = {
   id: 'm-1',
@@ -73,10 +73,32 @@ describe('AMQP message mapping', () => {
 
   it("copies keep properties and the delivery's id, and drop RabbitMQ's bookkeeping", () => {
     const headers = { a: '1', 'x-death': [], 'x-first-death-queue': 'q', 'x-delivery-count': 3 };
-    const copy = copyOptions(delivery({ messageId: undefined, contentType: 'text/plain', headers }), 'id-1', { 'x-anymq-retries': '1' });
-    expect(copy).toMatchObject({ messageId: 'id-1', contentType: 'text/plain', persistent: true, headers: { a: '1', 'x-anymq-retries': '1' } });
+    const copy = copyOptions(delivery({ messageId: undefined, contentType: 'text/plain', headers }), { id: 'id-1', key: 'k-9', timestamp: 1_700_000_000_000 }, { 'x-anymq-retries': '1' });
+    expect(copy).toMatchObject({
+      messageId: 'id-1',
+      contentType: 'text/plain',
+      persistent: true,
+      headers: { a: '1', 'x-anymq-retries': '1', 'x-anymq-key': 'k-9', 'x-anymq-timestamp': '1700000000000' },
+    });
     expect(copy.headers).not.toHaveProperty('x-death');
     expect(copy.headers).not.toHaveProperty('x-delivery-count');
+  });
+
+  it("derives a stable id for a message without one: the same on every redelivery, another for another body", () => {
+    const first = fromDelivery(delivery({ messageId: undefined, headers: { a: '1' } }, { routingKey: 'k' }), 'orders', false);
+    const again = fromDelivery(delivery({ messageId: undefined, headers: { a: '1', 'x-delivery-count': 2 } }, { routingKey: 'k', redelivered: true }), 'orders', false);
+    const other = fromDelivery({ ...delivery({ messageId: undefined, headers: { a: '1' } }, { routingKey: 'k' }), content: Buffer.from('other') }, 'orders', false);
+    expect(first.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(again.id).toBe(first.id);
+    expect(other.id).not.toBe(first.id);
+  });
+
+  it("a copy leaves out the sender's largest headers when they would not encode, and says which", () => {
+    const headers = { big: 'x'.repeat(60_000), small: 'kept', 'x-anymq-retries': '1' };
+    const copy = copyOptions(delivery({ messageId: 'm', headers }), { id: 'm', key: undefined, timestamp: 1 }, { 'x-anymq-error': 'boom' });
+    expect(copy.headers).toMatchObject({ small: 'kept', 'x-anymq-error': 'boom', 'x-anymq-headers-dropped': 'big' });
+    expect(copy.headers).not.toHaveProperty('big');
+    expect(Buffer.byteLength(JSON.stringify(copy.headers))).toBeLessThanOrEqual(HEADER_BUDGET_BYTES);
   });
 
   it('long keys travel in the header only', () => {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Headers, type OutgoingMessage, readWireCount } from '@anymq/core';
 import type { ConsumeMessage, Options } from 'amqplib';
 
@@ -61,7 +61,7 @@ export function fromDelivery(message: ConsumeMessage, exchange: string, countsRe
   const returns = countsReturns ? (readWireCount(raw[DELIVERY_COUNT_HEADER]) ?? 0) : 0;
   const retries = readWireCount(raw[Headers.retries]) ?? 0;
   return {
-    id: message.properties.messageId ? String(message.properties.messageId) : randomUUID(),
+    id: message.properties.messageId ? String(message.properties.messageId) : derivedId(message),
     key: keyHeader !== undefined ? headerText(keyHeader) : fromExchange ? message.fields.routingKey : undefined,
     headers,
     timestamp: Number.isFinite(timestampHeader)
@@ -74,6 +74,34 @@ export function fromDelivery(message: ConsumeMessage, exchange: string, countsRe
   };
 }
 
+/**
+ * An id for a message whose publisher set none, derived from what the message carries (where it
+ * was published, its properties, headers and body), so that every redelivery of it has the same
+ * one; copies then carry it as their message id. Formatted as a UUID (version 5 style). Two
+ * byte-identical messages from such a publisher share it: with idempotency on, the second counts as
+ * a duplicate, which is what an id-less publisher's retry looks like too.
+ */
+function derivedId(message: ConsumeMessage): string {
+  const { exchange, routingKey } = message.fields;
+  const { timestamp, correlationId, type, appId, headers } = message.properties;
+  const hash = createHash('sha256')
+    .update(JSON.stringify([exchange, routingKey, timestamp ?? null, correlationId ?? null, type ?? null, appId ?? null, headers ? headerEntries(headers) : null]))
+    .update(message.content)
+    .digest();
+  hash[6] = ((hash[6] as number) & 0x0f) | 0x50;
+  hash[8] = ((hash[8] as number) & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Headers as sorted text pairs, without the broker's own bookkeeping (it changes per delivery). */
+function headerEntries(headers: Record<string, unknown>): [string, string][] {
+  return Object.keys(headers)
+    .filter((name) => name !== DELIVERY_COUNT_HEADER && !name.startsWith('x-death') && !name.startsWith('x-first-death') && !name.startsWith('x-last-death'))
+    .sort()
+    .map((name) => [name, headerText(headers[name])]);
+}
+
 function headerText(value: unknown): string {
   if (typeof value === 'string') return value;
   if (Buffer.isBuffer(value)) return value.toString('utf8');
@@ -83,13 +111,16 @@ function headerText(value: unknown): string {
 
 /**
  * The publish options for a copy of a delivered message, e.g. to a retry or dead-letter queue. It
- * keeps the delivery's `id`, also where the original had no message id, so that every later
- * delivery and the dead letter carry the same one.
+ * keeps the delivery's id, key and timestamp, also where the original carried them only implicitly
+ * (no message id, the routing key, the AMQP timestamp or none), so that every later delivery and
+ * the dead letter see the same ones.
  */
-export function copyOptions(message: ConsumeMessage, id: string, extraHeaders: Record<string, string>): Options.Publish {
+export function copyOptions(message: ConsumeMessage, fields: Pick<IncomingFields, 'id' | 'key' | 'timestamp'>, extraHeaders: Record<string, string>): Options.Publish {
   const { properties } = message;
+  const identity: Record<string, string> = { [Headers.timestamp]: String(fields.timestamp) };
+  if (fields.key !== undefined) identity[Headers.key] = fields.key;
   return {
-    messageId: id,
+    messageId: fields.id,
     contentType: properties.contentType,
     contentEncoding: properties.contentEncoding,
     correlationId: properties.correlationId,
@@ -98,8 +129,39 @@ export function copyOptions(message: ConsumeMessage, id: string, extraHeaders: R
     appId: properties.appId,
     timestamp: properties.timestamp,
     persistent: true,
-    headers: { ...withoutDeathHeaders(properties.headers ?? {}), ...extraHeaders },
+    headers: withinHeaderBudget({ ...withoutDeathHeaders(properties.headers ?? {}), ...identity, ...extraHeaders }),
   };
+}
+
+/**
+ * What a copy's headers may take, as JSON, so that they encode: amqplib encodes a message's
+ * properties into a 64 KiB buffer and throws past it, which would leave the original unsettled.
+ */
+export const HEADER_BUDGET_BYTES = 48 * 1024;
+const DROPPED_HEADER = 'x-anymq-headers-dropped';
+
+/**
+ * Another program's message may carry headers that fit on the way in but not on a copy with anymq's
+ * headers added. The largest of the sender's headers are then left out of the copy (never anymq's),
+ * and `x-anymq-headers-dropped` names them, so that the copy can still be made and the message settled.
+ */
+function withinHeaderBudget(headers: Record<string, unknown>): Record<string, unknown> {
+  const size = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? '');
+  let total = size(headers);
+  if (total <= HEADER_BUDGET_BYTES) return headers;
+  const fitted = { ...headers };
+  const dropped: string[] = [];
+  const theirs = Object.keys(fitted)
+    .filter((name) => !name.startsWith('x-anymq-'))
+    .sort((a, b) => size(fitted[b]) - size(fitted[a]));
+  for (const name of theirs) {
+    if (total <= HEADER_BUDGET_BYTES) break;
+    total -= size(fitted[name]) + Buffer.byteLength(name);
+    delete fitted[name];
+    dropped.push(name);
+  }
+  fitted[DROPPED_HEADER] = dropped.join(',').slice(0, 1024);
+  return fitted;
 }
 
 /** The broker's bookkeeping describes the original, not the copy: a stale count would be misread. */

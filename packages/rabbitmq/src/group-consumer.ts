@@ -6,9 +6,9 @@ import type { Connection } from './connection.js';
 
 /** What a delivery needs from the transport to put a copy elsewhere before acking the original. */
 export interface Requeuer {
-  /** A copy on `groupQueue` after `delayMs`, keeping `id`, with these bookkeeping headers. */
-  requeue(groupQueue: string, message: ConsumeMessage, id: string, headers: Record<string, string>, delayMs: number): Promise<void>;
-  deadLetter(deadLetterQueue: string, message: ConsumeMessage, id: string, headers: Record<string, string>): Promise<void>;
+  /** A copy on `groupQueue` after `delayMs`, keeping the id, key and timestamp in `fields`, with these bookkeeping headers. */
+  requeue(groupQueue: string, message: ConsumeMessage, fields: IncomingFields, headers: Record<string, string>, delayMs: number): Promise<void>;
+  deadLetter(deadLetterQueue: string, message: ConsumeMessage, fields: IncomingFields, headers: Record<string, string>): Promise<void>;
 }
 
 /** The headers that make a copy arrive as delivery `attempt` with `abandoned` abandoned ones before it. */
@@ -133,14 +133,14 @@ export class GroupConsumer implements Subscription {
     };
     const copyThenAck = (attempt: number, abandoned: number, delayMs: number) =>
       settle(async () => {
-        await this.requeuer.requeue(this.groupQueue, message, fields.id, bookkeeping(attempt, abandoned), delayMs);
+        await this.requeuer.requeue(this.groupQueue, message, fields, bookkeeping(attempt, abandoned), delayMs);
         acks.ack(message);
       });
     if (message.fields.redelivered && !this.countsReturns) {
       const counted = { ...fields, attempt: fields.attempt + 1, abandoned: fields.abandoned + 1 };
       // Copied with the count raised before anything runs, so that a crash while handling counts.
       // If the copy cannot be made, the count still holds for this delivery, which goes on.
-      this.requeuer.requeue(this.groupQueue, message, fields.id, bookkeeping(counted.attempt, counted.abandoned), 0).then(
+      this.requeuer.requeue(this.groupQueue, message, fields, bookkeeping(counted.attempt, counted.abandoned), 0).then(
         () => settle(() => acks.ack(message)),
         () => this.onDelivery(this.#delivery(message, counted, settle, copyThenAck, acks)),
       );
@@ -163,7 +163,7 @@ export class GroupConsumer implements Subscription {
       retry: (delayMs) => copyThenAck(fields.attempt + 1, fields.abandoned, delayMs),
       deadLetter: (queue, headers) =>
         settle(async () => {
-          await this.requeuer.deadLetter(queue, message, fields.id, headers);
+          await this.requeuer.deadLetter(queue, message, fields, headers);
           acks.ack(message);
         }),
       // A copy, not a nack: a nack would come back looking like an abandoned delivery.

@@ -9,7 +9,7 @@ import {
   type Transport,
 } from '@anymq/core';
 import type { ConsumeMessage } from 'amqplib';
-import { copyOptions, routingKeyFor, toPublishOptions } from './amqp-message.js';
+import { type IncomingFields, copyOptions, routingKeyFor, toPublishOptions } from './amqp-message.js';
 import { ConfirmPublisher } from './confirm-publisher.js';
 import { Connection } from './connection.js';
 import { GroupConsumer, type Requeuer } from './group-consumer.js';
@@ -98,9 +98,9 @@ export class RabbitmqTransport implements Transport, Requeuer {
     await this.#connection.close();
   }
 
-  async requeue(groupQueue: string, message: ConsumeMessage, id: string, headers: Record<string, string>, delayMs: number): Promise<void> {
+  async requeue(groupQueue: string, message: ConsumeMessage, fields: IncomingFields, headers: Record<string, string>, delayMs: number): Promise<void> {
     const bucket = delayBucket(delayMs);
-    const options = copyOptions(message, id, headers);
+    const options = copyOptions(message, fields, headers);
     if (bucket === 0) return this.#publisher.publish('', groupQueue, message.content, options);
     const retryQueue = retryQueueName(groupQueue, bucket);
     await this.#connection.declare(retryQueue, (channel) =>
@@ -115,10 +115,10 @@ export class RabbitmqTransport implements Transport, Requeuer {
     await this.#publisher.publish('', retryQueue, message.content, options);
   }
 
-  async deadLetter(deadLetterQueue: string, message: ConsumeMessage, id: string, headers: Record<string, string>): Promise<void> {
+  async deadLetter(deadLetterQueue: string, message: ConsumeMessage, fields: IncomingFields, headers: Record<string, string>): Promise<void> {
     await this.#declareQueue(deadLetterQueue);
     const target = isDeadLetterQueue(deadLetterQueue) ? ['', deadLetterQueue] as const : [deadLetterQueue, message.fields.routingKey] as const;
-    await this.#publisher.publish(target[0], target[1], message.content, copyOptions(message, id, headers));
+    await this.#publisher.publish(target[0], target[1], message.content, copyOptions(message, fields, headers));
   }
 
   async #publishOne(queue: string, message: OutgoingMessage): Promise<void> {
