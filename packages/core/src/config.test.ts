@@ -12,6 +12,16 @@ function configError(run: () => unknown): ConfigError {
   throw new Error('expected a ConfigError, but nothing was thrown');
 }
 
+describe('validateConfig wording', () => {
+  it('calls a present value of the wrong type wrong, not missing', () => {
+    const error = configError(() => validateConfig({ backend: 'rabbitmq', url: 'amqp://h', heartbeatSeconds: 'x' }));
+    expect(error.field).toBe('heartbeatSeconds');
+    expect(error.message).not.toMatch(/required/);
+    expect(error.message).toMatch(/config field "heartbeatSeconds" is invalid: .*number/);
+    expect(configError(() => validateConfig({ backend: 'rabbitmq' })).message).toMatch(/"url" is required/);
+  });
+});
+
 describe('resolveConfig', () => {
   it('defaults to the memory backend when nothing is configured', () => {
     expect(resolveConfig(undefined, {})).toEqual({ backend: 'memory' });

@@ -67,7 +67,9 @@ function issueToError(
       { field: path, cause },
     );
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
+  // zod does not report the input it refused: look the value up, so that a present value of the
+  // wrong type is not called missing.
+  if (issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined) {
     return new ConfigError(
       `config field "${field}" is required for the ${String(backend)} backend. Fix: add ${field} (${issue.expected}).`,
       { field, cause },
@@ -77,6 +79,15 @@ function issueToError(
     `config field "${field}" is invalid: ${issue.message}. Fix: correct ${field} in the ${String(backend)} config.`,
     { field, cause },
   );
+}
+
+function valueAt(input: Record<string, unknown>, path: readonly PropertyKey[]): unknown {
+  let value: unknown = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }
 
 /**

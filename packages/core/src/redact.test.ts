@@ -6,6 +6,8 @@ describe('redaction', () => {
     expect(redactUrl('amqp://admin:s3cret@rabbit:5672/vhost')).toBe('amqp://admin:***@rabbit:5672/vhost');
     expect(redactUrl('kafka://k:9092?password=s3cret&x=1')).toBe('kafka://k:9092?password=***&x=1');
     expect(redactUrl('amqp://rabbit:5672')).toBe('amqp://rabbit:5672');
+    expect(redactUrl('amqp://user:S3cr@tPass@host:5672/v')).toBe('amqp://user:***@host:5672/v');
+    expect(redactUrl('see amqp://user:a@b@c@host/v and amqp://u:p@h')).toBe('see amqp://user:***@host/v and amqp://u:***@h');
   });
 
   it('masks passwords of URLs anywhere in a text, such as an error message', () => {

@@ -4,7 +4,8 @@
  */
 export function redactUrl(url: string): string {
   return url
-    .replace(/([a-z][a-z0-9+.-]*:\/\/[^\s/@:]*:)[^\s@/]*@/gi, '$1***@')
+    // Up to the last `@` of the authority: a password may hold an unencoded `@` (`user:S3cr@t@host`).
+    .replace(/([a-z][a-z0-9+.-]*:\/\/[^\s/@:]*:)[^\s/?#]*@/gi, '$1***@')
     .replace(/([?&](?:password|pass|secret|token)=)[^&\s]*/gi, '$1***');
 }
 
