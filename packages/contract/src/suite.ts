@@ -514,6 +514,41 @@ function registerTests(factory: TransportFactory, capabilities: Capabilities, T:
     expect(handled.items).toEqual([]);
   });
 
+  test('a message a vanished consumer left unsettled runs alone when it comes back', needs('countsAbandonedDeliveries'), async (ctx) => {
+    const mq = await client(ctx);
+    const name = fresh('alone');
+    const queue = mq.queue<string>(name);
+    const transport = await factory();
+    await transport.connect();
+    const received = new Inbox<Delivery>();
+    await transport.subscribe(name, { group: 'g', prefetch: 1, startFrom: 'earliest' }, (d) => received.push(d));
+    await queue.producer().send('suspect');
+    await received.waitFor(1, 'the message at a member that then vanishes', T);
+    await queue.producer().sendBatch(Array.from({ length: 12 }, (_, i) => ({ body: `n${i}` })));
+    await transport.close();
+    // If the suspect kills this process too, nothing that ran beside it may be blamed.
+    let running = 0;
+    let suspectRunning = false;
+    const overlaps: string[] = [];
+    const done = new Inbox<string>();
+    await queue.consumer({ group: 'g', concurrency: 4 }).run(async (m) => {
+      running++;
+      if (m.body === 'suspect') {
+        suspectRunning = true;
+        if (running > 1) overlaps.push(`it started beside ${running - 1} others`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        suspectRunning = false;
+      } else {
+        if (suspectRunning) overlaps.push(`${m.body} started while it ran`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      running--;
+      done.push(m.body);
+    });
+    await done.waitFor(13, 'all 13 messages', T);
+    expect(overlaps).toEqual([]);
+  });
+
   test('headers and keys survive the trip', always, async (ctx) => {
     const mq = await client(ctx);
     const queue = mq.queue<string>(fresh('headers'));

@@ -10,7 +10,8 @@
  *   suspects: each counts one abandoned delivery (`b`). They are run one at a time ("isolation"),
  *   and before each runs, the record names it (`s`) and how often it was started alone (`n`). A
  *   message that kills its process each time thus counts every crash exactly, and is dead-lettered
- *   by core after `retry.maxAttempts`, while the innocent suspects around it run and move on.
+ *   by core after `retry.maxAttempts`, while the innocent suspects around it run and move on. "Alone"
+ *   is member-wide: the group consumer hands out nothing else while a suspect runs.
  *
  * The limit: a suspect that the vanished member reserved but never started also counts one
  * abandoned delivery (the broker cannot tell them apart); at most `window` + prefetch messages.
@@ -68,8 +69,6 @@ export class PartitionLedger {
   #isolated: { readonly offset: bigint; readonly runs: number } | undefined;
   #window: number;
   #lastCommitted: { readonly offset: bigint; readonly metadata: string } | undefined;
-  #inFlight = 0;
-  readonly #idle: (() => void)[] = [];
   /** The commit that carries the latest reservation, while it is under way. */
   reserving: Promise<void> | undefined;
 
@@ -147,18 +146,5 @@ export class PartitionLedger {
     if (!suspects) return formatRecord({ h });
     const isolated = this.#isolated && this.#isolated.offset >= position ? { s: this.#isolated.offset, n: this.#isolated.runs } : {};
     return formatRecord({ h, b: this.#base, ...isolated });
-  }
-
-  started(): void {
-    this.#inFlight++;
-  }
-
-  finished(): void {
-    if (--this.#inFlight === 0) for (const wake of this.#idle.splice(0)) wake();
-  }
-
-  /** Resolves when no message of this partition is in a handler's hands. */
-  whenIdle(): Promise<void> {
-    return this.#inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.#idle.push(resolve));
   }
 }

@@ -68,6 +68,10 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
   #unsettled = 0;
   /** Partition loops waiting for room under `prefetch`, in order; a settled message wakes one. */
   readonly #roomWaiters: (() => void)[] = [];
+  /** Waiting for no message to be in a handler's hands. */
+  readonly #idle: (() => void)[] = [];
+  /** A suspect being run alone (see attempt-ledger.ts): the others wait until it has ended. */
+  #alone: { readonly ended: Promise<void>; readonly end: () => void } | undefined;
   #stopped = false;
   #disconnected: Promise<void> | undefined;
   #markLeft!: () => void;
@@ -176,8 +180,17 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
         const ledger = this.#ledgers.get(trackerKey) ?? (await this.#loadLedger(topic, partition, trackerKey));
         ledger.position ??= offset;
         const suspect = ledger.isSuspect(offset);
-        // Left unsettled by a member that vanished: it runs alone in its partition.
-        if (suspect) await this.#withHeartbeats(ledger.whenIdle(), heartbeat);
+        // Left unsettled by a member that vanished: it runs alone in this member, so that a crash
+        // while it runs is counted against it only. Everything else waits meanwhile.
+        if (this.#alone) {
+          while (this.#alone) await this.#withHeartbeats(this.#alone.ended, heartbeat);
+          if (this.#stopped || !isRunning() || isStale()) return;
+        }
+        if (suspect) {
+          let end!: () => void;
+          this.#alone = { ended: new Promise<void>((resolve) => (end = resolve)), end };
+          await this.#withHeartbeats(this.#whenIdle(), heartbeat);
+        }
         const keyLock = fields.key === undefined ? undefined : `${trackerKey}:${fields.key}`;
         let waited = suspect;
         while (keyLock && this.#keys.has(keyLock)) {
@@ -192,15 +205,17 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
         }
         if (waited && (this.#stopped || !isRunning() || isStale())) {
           this.#releaseRoom(); // stopped or rebalanced while this loop waited
+          if (suspect) this.#endAlone();
           return;
         }
         // Only now, holding its slot, is it about to run: record that in the ledger before it does.
         const abandoned = await this.#record(trackerKey, ledger, offset, suspect, heartbeat);
         if (abandoned === undefined || this.#stopped || !isRunning() || isStale()) {
           this.#releaseRoom();
+          if (suspect) this.#endAlone();
           return;
         }
-        this.#deliver({ trackerKey, tracker, ledger, topic, partition, offset, keyLock }, message, fields, abandoned);
+        this.#deliver({ trackerKey, tracker, ledger, topic, partition, offset, keyLock, alone: suspect }, message, fields, abandoned);
         lastDelivered = message.offset;
       }
     } finally {
@@ -210,7 +225,6 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
 
   #deliver(slot: RecordSlot, record: KafkaMessage, fields: IncomingFields, abandoned: number): void {
     slot.tracker.start(slot.offset); // its slot under `prefetch` was taken in #eachBatch
-    slot.ledger.started();
     if (slot.keyLock) {
       let release!: () => void;
       const settled = new Promise<void>((resolve) => (release = resolve));
@@ -286,7 +300,7 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
 
   /** DeliveryOwner: a record is settled. */
   finished(slot: RecordSlot, commit: boolean): void {
-    slot.ledger.finished();
+    if (slot.alone) this.#endAlone();
     if (commit) {
       const position = slot.tracker.settle(slot.offset);
       if (position !== undefined) {
@@ -330,8 +344,19 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
   #releaseRoom(): void {
     const next = this.#roomWaiters.shift();
     if (next) next();
-    else this.#unsettled--;
+    else if (--this.#unsettled === 0) for (const wake of this.#idle.splice(0)) wake();
     if (this.#stopped && this.#unsettled === 0) void this.#disconnect();
+  }
+
+  /** Resolves when no message of this member is in a handler's hands. */
+  #whenIdle(): Promise<void> {
+    return this.#unsettled === 0 ? Promise.resolve() : new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  #endAlone(): void {
+    const alone = this.#alone;
+    this.#alone = undefined;
+    alone?.end();
   }
 
   /** On stop: every waiting loop gets a slot at once, sees the stop and gives it back. */

@@ -13,6 +13,8 @@ export interface RecordSlot {
   readonly partition: number;
   readonly offset: bigint;
   readonly keyLock: string | undefined;
+  /** A suspect running alone in the member: nothing else is handed out until it is settled. */
+  readonly alone: boolean;
 }
 
 /** What a delivery asks of the group member that handed it out. */

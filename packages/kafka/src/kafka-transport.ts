@@ -16,7 +16,7 @@ import { type Admin, CompressionTypes, Kafka, type Message, type Producer, type 
 import { GroupConsumer, type GroupConsumerHost } from './group-consumer.js';
 import { NOT_BEFORE_HEADER, toKafkaMessage } from './kafka-message.js';
 import { SendBatcher } from './send-batcher.js';
-import { delayTopic } from './topics.js';
+import { delayTopic, kafkaGroupId, retryTopic } from './topics.js';
 import { installConnectionFix } from './connection-fix.js';
 import { installRequestQueueFix } from './request-queue-fix.js';
 
@@ -184,6 +184,17 @@ export class KafkaTransport implements Transport, GroupConsumerHost {
       const ends = await this.#admin.fetchTopicOffsets(topic);
       await this.#admin.setOffsets({ groupId, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
     }
+  }
+
+  /** The queue's topic, its delay topic, each group's retry topic, the dead-letter topic, and the groups. */
+  async deleteQueue(queue: string, groups: readonly string[]): Promise<void> {
+    this.#assertOpen();
+    const topics = [queue, delayTopic(queue), `${queue}.dlq`, ...groups.map((group) => retryTopic(queue, group))];
+    const existing = new Set(await this.#admin.listTopics());
+    const present = topics.filter((topic) => existing.has(topic));
+    if (present.length > 0) await this.#admin.deleteTopics({ topics: present });
+    for (const topic of topics) this.#topics.delete(topic);
+    if (groups.length > 0) await this.#admin.deleteGroups(groups.map((group) => kafkaGroupId(queue, group))).catch(() => undefined);
   }
 
   async committedOffsets(groupId: string, topic: string): Promise<Map<number, { offset: bigint | undefined; metadata: string | null }>> {

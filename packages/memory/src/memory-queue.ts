@@ -21,6 +21,8 @@ interface Subscriber {
   readonly onDelivery: (delivery: MemoryDelivery) => void;
   unsettled: number;
   closed: boolean;
+  /** Holds a message that a vanished subscriber held before: it gets nothing else until that settles. */
+  isolating: boolean;
 }
 
 /**
@@ -115,7 +117,7 @@ export class MemoryGroup {
   }
 
   subscribe(prefetch: number, onDelivery: (delivery: MemoryDelivery) => void): () => void {
-    const subscriber: Subscriber = { prefetch, onDelivery, unsettled: 0, closed: false };
+    const subscriber: Subscriber = { prefetch, onDelivery, unsettled: 0, closed: false, isolating: false };
     this.#subscribers.push(subscriber);
     this.dispatch();
     return () => {
@@ -135,9 +137,13 @@ export class MemoryGroup {
       do {
         this.#again = false;
         for (;;) {
-          const index = this.#subscriberWithRoom();
+          // A message abandoned before (its holder vanished, maybe killed by it) goes to a subscriber
+          // that holds nothing else, and alone: if it kills that one too, only it is counted.
+          const suspect = (this.#redeliveries.at(0)?.abandoned ?? 0) > 0;
+          const index = this.#subscriberWithRoom(suspect);
           const subscriber = this.#subscribers[index];
           if (!subscriber) break;
+          subscriber.isolating = suspect;
           // Redeliveries first, then the log (read without allocating: this is the hot path).
           const redelivery = this.#redeliveries.shift();
           let message: StoredMessage | undefined;
@@ -162,7 +168,7 @@ export class MemoryGroup {
   }
 
   settle(subscriber: Subscriber): void {
-    subscriber.unsettled--;
+    if (--subscriber.unsettled === 0) subscriber.isolating = false;
     if (!subscriber.closed) this.dispatch();
   }
 
@@ -185,13 +191,14 @@ export class MemoryGroup {
     this.dispatch();
   }
 
-  /** The index of the next subscriber, round-robin, that has room; -1 when none has. */
-  #subscriberWithRoom(): number {
+  /** The index of the next subscriber, round-robin, that has room (for a suspect: holds nothing); -1 when none has. */
+  #subscriberWithRoom(suspect: boolean): number {
     const count = this.#subscribers.length;
     for (let i = 0; i < count; i++) {
       const index = (this.#nextSubscriber + i) % count;
       const subscriber = this.#subscribers[index];
-      if (subscriber && subscriber.unsettled < subscriber.prefetch) return index;
+      if (!subscriber || subscriber.isolating) continue;
+      if (suspect ? subscriber.unsettled === 0 : subscriber.unsettled < subscriber.prefetch) return index;
     }
     return -1;
   }

@@ -32,7 +32,7 @@ describe('AMQP message mapping', () => {
 
   it('reads back what it wrote', () => {
     const options = toPublishOptions(outgoing, 2);
-    const fields = fromDelivery(delivery(options as ConsumeMessage['properties'], { exchange: '', routingKey: 'orders.g.retry.100' }), 'orders', false);
+    const fields = fromDelivery(delivery(options as ConsumeMessage['properties'], { exchange: '', routingKey: 'orders.g.retry.100' }), 'orders');
     expect(fields).toEqual({
       id: 'm-1',
       key: 'customer-1',
@@ -43,17 +43,14 @@ describe('AMQP message mapping', () => {
     });
   });
 
-  it("counts a quorum queue's returns as abandoned attempts, and trusts x-delivery-count only there", () => {
-    const headers = { 'x-anymq-retries': '1', 'x-anymq-abandoned': '1', 'x-delivery-count': 2 };
-    const quorum = fromDelivery(delivery({ messageId: 'm', headers }), 'orders', true);
-    expect(quorum).toMatchObject({ attempt: 4, abandoned: 3, headers: {} });
-    const classic = fromDelivery(delivery({ messageId: 'm', headers }), 'orders', false);
-    expect(classic).toMatchObject({ attempt: 2, abandoned: 1, headers: {} });
+  it("reads anymq's abandoned count, and ignores the broker's x-delivery-count (copies count instead)", () => {
+    const fields = fromDelivery(delivery({ messageId: 'm', headers: { 'x-anymq-retries': '1', 'x-anymq-abandoned': '1', 'x-delivery-count': 2 } }), 'orders');
+    expect(fields).toMatchObject({ attempt: 2, abandoned: 1, headers: {} });
   });
 
   it('ignores implausible counts from other producers', () => {
     for (const retries of ['99999999999999999999', 2 ** 62, '-5', 'abc']) {
-      const fields = fromDelivery(delivery({ messageId: 'm', headers: { 'x-anymq-retries': retries, 'x-anymq-abandoned': retries } }), 'orders', false);
+      const fields = fromDelivery(delivery({ messageId: 'm', headers: { 'x-anymq-retries': retries, 'x-anymq-abandoned': retries } }), 'orders');
       expect(fields).toMatchObject({ attempt: 1, abandoned: 0 });
     }
   });
@@ -62,7 +59,6 @@ describe('AMQP message mapping', () => {
     const fields = fromDelivery(
       delivery({ messageId: undefined, timestamp: 1_700_000_000, headers: { n: 5, raw: Buffer.from('bytes'), 'x-death': [] } }, { routingKey: 'k-9' }),
       'orders',
-      false,
     );
     expect(fields.key).toBe('k-9');
     expect(fields.timestamp).toBe(1_700_000_000_000);
@@ -85,9 +81,9 @@ describe('AMQP message mapping', () => {
   });
 
   it("derives a stable id for a message without one: the same on every redelivery, another for another body", () => {
-    const first = fromDelivery(delivery({ messageId: undefined, headers: { a: '1' } }, { routingKey: 'k' }), 'orders', false);
-    const again = fromDelivery(delivery({ messageId: undefined, headers: { a: '1', 'x-delivery-count': 2 } }, { routingKey: 'k', redelivered: true }), 'orders', false);
-    const other = fromDelivery({ ...delivery({ messageId: undefined, headers: { a: '1' } }, { routingKey: 'k' }), content: Buffer.from('other') }, 'orders', false);
+    const first = fromDelivery(delivery({ messageId: undefined, headers: { a: '1' } }, { routingKey: 'k' }), 'orders');
+    const again = fromDelivery(delivery({ messageId: undefined, headers: { a: '1', 'x-delivery-count': 2 } }, { routingKey: 'k', redelivered: true }), 'orders');
+    const other = fromDelivery({ ...delivery({ messageId: undefined, headers: { a: '1' } }, { routingKey: 'k' }), content: Buffer.from('other') }, 'orders');
     expect(first.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(again.id).toBe(first.id);
     expect(other.id).not.toBe(first.id);

@@ -26,7 +26,10 @@ export function routingKeyFor(key: string | undefined): string {
   return key !== undefined && Buffer.byteLength(key) <= 255 ? key : '';
 }
 
-/** Quorum queues count every return of a message (a consumer that died, a nack) in this header. */
+/**
+ * Quorum queues count every return of a message in this header. anymq does not use it: its copies
+ * count (see GroupConsumer); it is hidden from handlers and dropped from copies.
+ */
 const DELIVERY_COUNT_HEADER = 'x-delivery-count';
 
 /** Headers that RabbitMQ or anymq add for bookkeeping; the handler does not see them. */
@@ -41,13 +44,8 @@ export interface IncomingFields {
   readonly abandoned: number;
 }
 
-/**
- * Reads anymq's view of a delivery, also from messages that plain AMQP clients published.
- * `countsReturns`: the queue is a quorum queue, whose `x-delivery-count` (set by the broker, so
- * trusted only there) counts the deliveries that ended without an ack: consumers that died holding
- * it. anymq never hands a quorum message back with a nack (see GroupConsumer), so each is abandoned.
- */
-export function fromDelivery(message: ConsumeMessage, exchange: string, countsReturns: boolean): IncomingFields {
+/** Reads anymq's view of a delivery, also from messages that plain AMQP clients published. */
+export function fromDelivery(message: ConsumeMessage, exchange: string): IncomingFields {
   const raw = (message.properties.headers ?? {}) as Record<string, unknown>;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw)) {
@@ -58,7 +56,6 @@ export function fromDelivery(message: ConsumeMessage, exchange: string, countsRe
   const fromExchange = message.fields.exchange === exchange && message.fields.routingKey !== '';
   const timestampHeader = Number(raw[Headers.timestamp]);
   const amqpTimestamp = Number(message.properties.timestamp);
-  const returns = countsReturns ? (readWireCount(raw[DELIVERY_COUNT_HEADER]) ?? 0) : 0;
   const retries = readWireCount(raw[Headers.retries]) ?? 0;
   return {
     id: message.properties.messageId ? String(message.properties.messageId) : derivedId(message),
@@ -69,8 +66,8 @@ export function fromDelivery(message: ConsumeMessage, exchange: string, countsRe
       : Number.isFinite(amqpTimestamp) && amqpTimestamp > 0
         ? amqpTimestamp * 1000
         : Date.now(),
-    attempt: retries + returns + 1,
-    abandoned: (readWireCount(raw[Headers.abandoned]) ?? 0) + returns,
+    attempt: retries + 1,
+    abandoned: readWireCount(raw[Headers.abandoned]) ?? 0,
   };
 }
 

@@ -11,6 +11,13 @@ export interface Requeuer {
   deadLetter(deadLetterQueue: string, message: ConsumeMessage, fields: IncomingFields, headers: Record<string, string>): Promise<void>;
 }
 
+/** A suspect: a message abandoned before, which runs alone in this member. */
+interface Alone {
+  readonly message: ConsumeMessage;
+  readonly delivery: Delivery;
+  started: boolean;
+}
+
 /** The headers that make a copy arrive as delivery `attempt` with `abandoned` abandoned ones before it. */
 function bookkeeping(attempt: number, abandoned: number): Record<string, string> {
   const headers: Record<string, string> = { [Headers.retries]: String(attempt - 1) };
@@ -25,10 +32,15 @@ function bookkeeping(attempt: number, abandoned: number): Record<string, string>
  *
  * Attempts survive crashes. A message is never handed back with a nack: `release` puts a copy
  * with the same attempt on the group's queue and acks the original. So a delivery that comes back
- * from the broker (classic queues: `redelivered`; quorum queues: `x-delivery-count`) was held by a
- * consumer that went away without settling it: an abandoned attempt. Quorum queues count those
- * themselves; on a classic queue the flag cannot count, so such a delivery is first copied to the
- * back of the group's queue with its attempt raised (and the original acked), then handled.
+ * from the broker (`redelivered`) was held by a consumer that went away without settling it: an
+ * abandoned attempt. The flag cannot count, so such a delivery is first copied to the back of the
+ * group's queue with its attempt raised (and the original acked), and handled when the copy comes.
+ * Quorum queues too: their own `x-delivery-count` would count as well, but they return a message
+ * to the front, so the messages that died beside a poison would die beside it every time.
+ *
+ * A message abandoned before (a suspect) runs alone in this member: intake stops (basic.cancel),
+ * the messages already running finish, those still arriving are handed back, and only then does
+ * it run; intake resumes when it is settled. If it kills this process too, only it is counted.
  */
 export class GroupConsumer implements Subscription {
   #channel: Channel | undefined;
@@ -37,6 +49,10 @@ export class GroupConsumer implements Subscription {
   #unsettled = 0;
   #stopped = false;
   #closed: Promise<void> | undefined;
+  /** The suspect waiting to run, or running, alone (see above). */
+  #alone: Alone | undefined;
+  /** Wakes the suspect's wait once it is the only message held. */
+  #onlyAloneLeft: (() => void) | undefined;
   /** Bumped on every reconnect, so that only the latest resume loop opens a channel. */
   #generation = 0;
   readonly #onReconnect = () => void this.#resume(++this.#generation);
@@ -49,8 +65,6 @@ export class GroupConsumer implements Subscription {
     private readonly onDelivery: (delivery: Delivery) => void,
     private readonly requeuer: Requeuer,
     private readonly declareTopology: () => Promise<void>,
-    /** A quorum queue, whose `x-delivery-count` counts abandoned deliveries. */
-    private readonly countsReturns: boolean,
   ) {}
 
   async start(): Promise<void> {
@@ -69,8 +83,25 @@ export class GroupConsumer implements Subscription {
     this.connection.off('reconnected', this.#onReconnect);
     const channel = this.#channel;
     if (!channel) return;
-    if (this.#consumerTag) await channel.cancel(this.#consumerTag).catch(() => undefined);
+    await this.#stopIntake(channel);
+    // A suspect that never reached the handler goes back, uncounted.
+    if (this.#alone && !this.#alone.started) await this.#alone.delivery.release().catch(() => undefined);
     if (this.#unsettled === 0) await this.#closeChannel(channel);
+  }
+
+  async #stopIntake(channel: Channel): Promise<void> {
+    const tag = this.#consumerTag;
+    this.#consumerTag = undefined;
+    if (tag) await channel.cancel(tag).catch(() => undefined);
+  }
+
+  async #startIntake(channel: Channel, acks: AckBatcher): Promise<void> {
+    const { consumerTag } = await channel.consume(this.groupQueue, (message) => {
+      if (message) this.#deliver(channel, acks, message);
+    });
+    // Stopped, or a suspect came to run alone, while the broker answered: stop this one again.
+    if (this.#stopped || this.#alone) await channel.cancel(consumerTag).catch(() => undefined);
+    else this.#consumerTag = consumerTag;
   }
 
   async #closeChannel(channel: Channel): Promise<void> {
@@ -104,21 +135,20 @@ export class GroupConsumer implements Subscription {
       if (this.#channel !== channel) return;
       // Deliveries of a closed channel cannot be settled any more: the broker redelivers them.
       this.#unsettled = 0;
+      this.#alone = undefined;
     });
     await channel.prefetch(this.options.prefetch);
     this.#channel = channel;
     this.#acks = acks;
     this.#unsettled = 0;
-    const { consumerTag } = await channel.consume(this.groupQueue, (message) => {
-      if (message) this.#deliver(channel, acks, message);
-    });
-    this.#consumerTag = consumerTag;
+    this.#alone = undefined;
+    await this.#startIntake(channel, acks);
   }
 
   #deliver(channel: Channel, acks: AckBatcher, message: ConsumeMessage): void {
     this.#unsettled++;
     acks.delivered(message);
-    const fields = fromDelivery(message, this.exchange, this.countsReturns);
+    const fields = fromDelivery(message, this.exchange);
     let settled = false;
     const settle = async (outcome: () => Promise<void> | void): Promise<void> => {
       if (settled) return;
@@ -126,8 +156,11 @@ export class GroupConsumer implements Subscription {
       try {
         await outcome();
       } finally {
-        if (this.#channel === channel && --this.#unsettled === 0 && this.#stopped) {
-          await this.#closeChannel(channel);
+        if (this.#channel === channel) {
+          this.#unsettled--;
+          if (this.#alone?.message === message) this.#endAlone(channel, acks);
+          else if (this.#unsettled === 1) this.#onlyAloneLeft?.();
+          if (this.#unsettled === 0 && this.#stopped) await this.#closeChannel(channel);
         }
       }
     };
@@ -136,7 +169,7 @@ export class GroupConsumer implements Subscription {
         await this.requeuer.requeue(this.groupQueue, message, fields, bookkeeping(attempt, abandoned), delayMs);
         acks.ack(message);
       });
-    if (message.fields.redelivered && !this.countsReturns) {
+    if (message.fields.redelivered) {
       const counted = { ...fields, attempt: fields.attempt + 1, abandoned: fields.abandoned + 1 };
       // Copied with the count raised before anything runs, so that a crash while handling counts.
       // If the copy cannot be made, the count still holds for this delivery, which goes on.
@@ -146,7 +179,38 @@ export class GroupConsumer implements Subscription {
       );
       return;
     }
-    this.onDelivery(this.#delivery(message, fields, settle, copyThenAck, acks));
+    const delivery = this.#delivery(message, fields, settle, copyThenAck, acks);
+    if (this.#alone) {
+      // Arrived while a suspect waits or runs alone (sent before intake stopped): hand it back.
+      void delivery.release().catch(() => undefined);
+    } else if (fields.abandoned > 0) {
+      const alone = { message, delivery, started: false };
+      this.#alone = alone;
+      void this.#runAlone(channel, acks, alone).catch(() => undefined); // a closed channel redelivers it
+    } else {
+      this.onDelivery(delivery);
+    }
+  }
+
+  /**
+   * Hands a suspect over once it is the only message this member holds and the broker has every
+   * ack sent before: amqplib writes acks through an asynchronous mux, and a suspect that kills the
+   * process at once would otherwise take them along, and its neighbours would count a crash.
+   */
+  async #runAlone(channel: Channel, acks: AckBatcher, alone: Alone): Promise<void> {
+    await this.#stopIntake(channel); // after cancel-ok, nothing more arrives on this consumer
+    if (this.#unsettled > 1) await new Promise<void>((resolve) => (this.#onlyAloneLeft = resolve));
+    this.#onlyAloneLeft = undefined;
+    acks.flush();
+    await channel.checkQueue(this.groupQueue); // answered after the broker took every earlier ack
+    if (this.#alone !== alone || this.#stopped || this.#channel !== channel) return;
+    alone.started = true;
+    this.onDelivery(alone.delivery);
+  }
+
+  #endAlone(channel: Channel, acks: AckBatcher): void {
+    this.#alone = undefined;
+    if (!this.#stopped && !this.#consumerTag) void this.#startIntake(channel, acks).catch(() => undefined);
   }
 
   #delivery(
