@@ -80,7 +80,7 @@ describe('the anymq command', async () => {
   it('doctor reports backend, capabilities and a round trip', async () => {
     const result = await run(['--url', url, 'doctor']);
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^backend: zeromq \(zmq\+tcp:\/\/127\.0\.0\.1:\d+\)\nbroker: not reported by this backend\ncapabilities: durable=false, .*\nround trip: \d+\.\d ms .*\nok\n$/);
+    expect(result.stdout).toMatch(/^backend: zeromq \(zmq\+tcp:\/\/127\.0\.0\.1:\d+\)\nbroker: not reported by this backend\ncapabilities: durable=false, .*\nround trip through anymq-doctor-[0-9a-f]{8}: \d+\.\d ms .*\nok\n$/);
   });
 
   it('bench prints throughput and latency percentiles (no progress bar without a terminal)', async () => {

@@ -25,6 +25,11 @@ export interface Client {
   queue<T = unknown>(name: string, options?: QueueOptions<T>): Queue<T>;
   /** The broker's product and version where the backend can tell, else undefined. */
   describeBroker(): Promise<string | undefined>;
+  /**
+   * Deletes a queue and what these groups made for it on the broker, with every message in them
+   * (`<queue>.dlq` too). For throwaway queues of tools and tests; close their consumers first.
+   */
+  deleteQueue(name: string, options?: { groups?: readonly string[] }): Promise<void>;
   /** Closes every consumer (draining handlers), then every producer (flushing sends), then the transport. */
   close(): Promise<void>;
 }
@@ -76,6 +81,14 @@ class TransportClient implements Client, QueueHost {
 
   async describeBroker(): Promise<string | undefined> {
     return this.#transport.describeBroker?.();
+  }
+
+  async deleteQueue(name: string, options: { groups?: readonly string[] } = {}): Promise<void> {
+    assertName('queue', name);
+    this.#assertOpen();
+    const groups = options.groups ?? [];
+    for (const group of groups) assertName('group', group);
+    await this.#transport.deleteQueue?.(name, groups);
   }
 
   producer<T>(queue: string, codec: Codec<T>, schema: StandardSchemaV1 | undefined, options?: ProducerOptions): QueueProducer<T> {

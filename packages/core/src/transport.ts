@@ -107,6 +107,12 @@ export interface Transport {
   close(): Promise<void>;
   /** The broker's product and version, where the protocol reports them (e.g. `RabbitMQ 3.13.7`). */
   describeBroker?(): Promise<string | undefined>;
+  /**
+   * Deletes what `queue` and these consumer groups made on the broker (its exchange or topics, the
+   * groups' queues or offsets, the dead-letter queue), with the messages in them. For tools and
+   * tests that make throwaway queues; a transport that keeps nothing on a broker leaves it out.
+   */
+  deleteQueue?(queue: string, groups: readonly string[]): Promise<void>;
 }
 
 /** What an adapter package exports so that `connect({ backend })` can load it by name. */

@@ -79,6 +79,12 @@ export class MemoryTransport implements Transport {
     };
   }
 
+  async deleteQueue(queue: string): Promise<void> {
+    this.#assertOpen();
+    this.#queues.delete(queue);
+    this.#queues.delete(`${queue}.dlq`);
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     for (const timer of this.#timers) clearTimeout(timer);

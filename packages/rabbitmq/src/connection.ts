@@ -76,6 +76,22 @@ export class Connection extends EventEmitter<{ reconnected: []; disconnected: [E
     return declared;
   }
 
+  /** Deleted names: the next use declares them again. */
+  forget(names: readonly string[]): void {
+    for (const name of names) this.#declared.delete(name);
+  }
+
+  /** Runs `work` on a channel of its own, closed afterwards. */
+  async withChannel<T>(work: (channel: Channel) => Promise<T>): Promise<T> {
+    const channel = await this.channel();
+    channel.on('error', () => undefined);
+    try {
+      return await work(channel);
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
   /** The server's product and version, from the connection's handshake. */
   async serverVersion(): Promise<string | undefined> {
     const channel = await this.channel();

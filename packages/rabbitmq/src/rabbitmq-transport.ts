@@ -14,6 +14,7 @@ import { ConfirmPublisher } from './confirm-publisher.js';
 import { Connection } from './connection.js';
 import { GroupConsumer, type Requeuer } from './group-consumer.js';
 import {
+  DEAD_LETTER_SUFFIX,
   delayBucket,
   delayQueueName,
   groupQueueName,
@@ -72,9 +73,8 @@ export class RabbitmqTransport implements Transport, Requeuer {
   async subscribe(queue: string, options: SubscribeOptions, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
     this.#assertOpen();
     const groupQueue = groupQueueName(queue, options.group);
-    const quorum = this.#config.queueType === 'quorum' && !isDeadLetterQueue(queue);
     const consumer = new GroupConsumer(this.#connection, queue, groupQueue, options, onDelivery, this, () =>
-      this.#declareGroup(queue, groupQueue), quorum,
+      this.#declareGroup(queue, groupQueue),
     );
     await consumer.start();
     this.#subscriptions.add(consumer);
@@ -88,6 +88,18 @@ export class RabbitmqTransport implements Transport, Requeuer {
 
   describeBroker(): Promise<string | undefined> {
     return this.#connection.serverVersion();
+  }
+
+  /** The groups' queues, the dead-letter queue and the exchange. TTL retry and delay queues expire by themselves. */
+  async deleteQueue(queue: string, groups: readonly string[]): Promise<void> {
+    this.#assertOpen();
+    const deadLetters = `${queue}${DEAD_LETTER_SUFFIX}`;
+    await this.#connection.withChannel(async (channel) => {
+      for (const group of groups) await channel.deleteQueue(groupQueueName(queue, group));
+      await channel.deleteQueue(deadLetters);
+      if (!isDeadLetterQueue(queue)) await channel.deleteExchange(queue);
+    });
+    this.#connection.forget([queue, deadLetters, ...groups.map((group) => groupQueueName(queue, group))]);
   }
 
   async close(): Promise<void> {

@@ -13,16 +13,23 @@ export async function doctor(mq: Client, target: string, out: NodeJS.WritableStr
     .join(', ');
   out.write(`capabilities: ${capabilities}\n`);
   const queue = mq.queue<string>(`anymq-doctor-${randomUUID().slice(0, 8)}`);
-  let received!: () => void;
-  const arrived = new Promise<void>((resolve) => (received = resolve));
-  await queue.consumer({ group: 'doctor', startFrom: 'earliest' }).run(() => received());
-  const started = performance.now();
-  await queue.producer().send('ping');
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the round trip through ${queue.name} did not complete within 10 s`)), 10_000);
-  });
-  await Promise.race([arrived, timeout]).finally(() => clearTimeout(timer));
-  out.write(`round trip: ${(performance.now() - started).toFixed(1)} ms (send, confirm, deliver, ack)\n`);
+  const consumer = queue.consumer({ group: 'doctor', startFrom: 'earliest' });
+  try {
+    let received!: () => void;
+    const arrived = new Promise<void>((resolve) => (received = resolve));
+    await consumer.run(() => received());
+    const started = performance.now();
+    await queue.producer().send('ping');
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the round trip through ${queue.name} did not complete within 10 s`)), 10_000);
+    });
+    await Promise.race([arrived, timeout]).finally(() => clearTimeout(timer));
+    out.write(`round trip through ${queue.name}: ${(performance.now() - started).toFixed(1)} ms (send, confirm, deliver, ack)\n`);
+  } finally {
+    // Leave nothing behind on the broker, also when the round trip failed.
+    await consumer.close();
+    await mq.deleteQueue(queue.name, { groups: ['doctor'] });
+  }
   out.write('ok\n');
 }
