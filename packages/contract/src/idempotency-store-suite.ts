@@ -9,8 +9,9 @@ export type IdempotencyStoreFactory = () => { store: IdempotencyStore; close(): 
  * The behaviour every idempotency store shared between processes must have: claims that exclude,
  * lapse and are released only by their owner, recorded ids, and one winner among many racing claims.
  */
-export function runIdempotencyStoreSuite(name: string, factory: IdempotencyStoreFactory): void {
+export function runIdempotencyStoreSuite(name: string, factory: IdempotencyStoreFactory, options: { skip?: string } = {}): void {
   const open = (ctx: TestContext) => {
+    if (options.skip) ctx.skip(`not applicable: ${options.skip}`);
     const { store, close } = factory();
     ctx.onTestFinished(() => close());
     if (!store.claim || !store.release) throw new Error(`${name} must implement claim and release to be shared between processes`);

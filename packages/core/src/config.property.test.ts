@@ -22,7 +22,9 @@ const backendName = fc.constantFrom('memory', 'rabbitmq', 'kafka', 'zeromq', 're
 const optionValue = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string()), fc.object());
 const optionName = fc.constantFrom('url', 'brokers', 'address', 'mode', 'capacity', 'queueType', 'partitions', 'heartbeatSeconds', 'tls', 'ssl', 'sasl', 'maxMessageBytes', 'compression', 'urls', '__proto__', 'constructor');
 
-describe('config, property-based', () => {
+// Each property runs a bounded number of cases; on two busy cores (every package's tests at once)
+// that took 7 s, past vitest's 5 s default, so the bound is the case count, with a wide timeout.
+describe('config, property-based', { timeout: 60_000 }, () => {
   it('random values of any type', () => {
     fc.assert(fc.property(fc.anything(), (input) => acceptsOrNamesTheField(() => resolveConfig(input as never, {}))), { numRuns: 500 });
   });
@@ -78,7 +80,7 @@ describe('config, property-based', () => {
   });
 });
 
-describe('queue and group names, property-based', () => {
+describe('queue and group names, property-based', { timeout: 60_000 }, () => {
   const safe = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 
   it('any string is either a safe name or a ConfigError naming the kind', () => {
