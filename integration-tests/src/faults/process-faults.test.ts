@@ -117,8 +117,8 @@ for (const backend of ['rabbitmq', 'kafka', 'zeromq brokered'] as const) {
 }
 
 const crashCounting: Record<string, string> = {
-  rabbitmq: 'classic queue: a redelivered message is copied with its attempt raised before it runs',
-  'rabbitmq quorum': "quorum queue: the broker's x-delivery-count",
+  rabbitmq: 'a redelivered message is copied with its attempt raised before it runs, then runs alone',
+  'rabbitmq quorum': 'quorum queue, counted like a classic one: copied with its attempt raised, then runs alone',
   kafka: 'committed-offset metadata: suspects of a vanished member run one at a time',
   'zeromq brokered': 'the proxy counts what a dropped client held',
 };
@@ -160,7 +160,7 @@ for (const backend of ['rabbitmq', 'rabbitmq quorum', 'kafka', 'zeromq brokered'
         lost: others.filter((id) => !run.handled.has(id)).length + (dead.length === 0 ? 1 : 0),
         duplicated,
         recoveryMs: Date.now() - started,
-        notes: `maxAttempts ${maxAttempts}: the poison ran ${poisonRuns} times, killed ${run.restarts} processes, then was dead-lettered as ${dead[0]?.headers['x-anymq-error-code']}; ${crashCounting[backend]}`,
+        notes: `concurrency 4, maxAttempts ${maxAttempts}: the poison ran ${poisonRuns} times, killed ${run.restarts} processes, then was dead-lettered as ${dead[0]?.headers['x-anymq-error-code']}; ${dead.length - 1} other messages dead-lettered; ${crashCounting[backend]}`,
       });
       expect(dead.map((d) => d.id)).toEqual([poisonId]);
       expect(dead[0]?.headers).toMatchObject({ 'x-anymq-error-code': 'CONSUMER_CRASHED', 'x-anymq-attempts': String(maxAttempts + 1) });
