@@ -317,15 +317,36 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
 
   /** DeliveryOwner: a copy on the group's retry topic, due after `delayMs`. */
   retryLater(record: KafkaMessage, id: string, attempt: number, delayMs: number): Promise<void> {
-    return this.#host.produce(retryTopic(this.#queue, this.#options.group), [
-      copyOf(record, id, { [Headers.retries]: String(attempt), [NOT_BEFORE_HEADER]: String(Date.now() + delayMs) }),
-    ]);
+    const topic = retryTopic(this.#queue, this.#options.group);
+    const copy = copyOf(record, id, { [Headers.retries]: String(attempt), [NOT_BEFORE_HEADER]: String(Date.now() + delayMs) });
+    return this.#untilProduced(() => this.#host.produce(topic, [copy]));
   }
 
   /** DeliveryOwner: a copy on the dead-letter topic. */
-  async deadLetter(queue: string, record: KafkaMessage, id: string, headers: Record<string, string>): Promise<void> {
-    await this.#host.ensureTopics([queue]);
-    await this.#host.produce(queue, [copyOf(record, id, headers)]);
+  deadLetter(queue: string, record: KafkaMessage, id: string, headers: Record<string, string>): Promise<void> {
+    const copy = copyOf(record, id, headers);
+    return this.#untilProduced(async () => {
+      await this.#host.ensureTopics([queue]);
+      await this.#host.produce(queue, [copy]);
+    });
+  }
+
+  /**
+   * A copy for a retry or the dead-letter topic is tried again, with backoff, for as long as this
+   * member runs: until it is stored, the record's offset cannot be committed, and giving up would
+   * pin every commit of its partition until the next rebalance. Once the member stops, the record is
+   * left uncommitted for the partition's next owner (at-least-once).
+   */
+  async #untilProduced(produce: () => Promise<void>): Promise<void> {
+    for (let failures = 1; ; failures++) {
+      try {
+        return await produce();
+      } catch (error) {
+        // A copy the broker refuses as too large will never fit: that error goes to core, which reports it.
+        if (this.#stopped || (error as { cause?: { type?: string } }).cause?.type === 'MESSAGE_TOO_LARGE') throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** failures)));
+      }
+    }
   }
 
   /**
