@@ -253,6 +253,7 @@ export class QueueConsumer<T> implements Consumer<T> {
     let sharedClaim = false;
     try {
       const { queue, codec, schema, observer } = this.#context;
+      if (delivery.ignored) observer?.onIgnored?.({ queue, group: this.#group, id: delivery.id, ignored: delivery.ignored });
       if (delivery.invalid !== undefined) {
         await running.settle(() => this.#deadLetter(delivery, new EnvelopeError(delivery.invalid as string)));
         return;

@@ -19,7 +19,7 @@ export { MemoryIdempotencyStore, type IdempotencyStore, type ClaimResult } from 
 export type { Observer } from './observer.js';
 export type { StandardSchemaV1 } from './schema.js';
 export { assertName } from './names.js';
-export { readWireCount, MAX_WIRE_COUNT } from './wire-count.js';
+export { readWireCount, ignoredHeader, MAX_WIRE_COUNT } from './wire-count.js';
 export { connectWithin, DEFAULT_CONNECT_TIMEOUT_MS } from './connect-timeout.js';
 export { redactUrl, redactConfig } from './redact.js';
 export {

@@ -66,6 +66,8 @@ export interface Delivery {
    * dead-letters it with `INVALID_ENVELOPE` and this reason, without running the handler.
    */
   readonly invalid?: string;
+  /** Bookkeeping headers read and ignored as implausible (`name=value`); core reports them to `observer.onIgnored`. */
+  readonly ignored?: readonly string[];
   /** Done: never deliver this message to this group again. */
   ack(): Promise<void>;
   /** Failed: deliver it again to this group after `delayMs`, with `attempt + 1`. */

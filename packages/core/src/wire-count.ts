@@ -6,6 +6,12 @@
  */
 export const MAX_WIRE_COUNT = 1_000_000;
 
+/** How an ignored header is named to `observer.onIgnored`: `name=value`, the value cut at 64 characters. */
+export function ignoredHeader(name: string, value: unknown): string {
+  const text = Buffer.isBuffer(value) ? value.toString('latin1') : String(value);
+  return `${name}=${text.length > 64 ? `${text.slice(0, 64)}…` : text}`;
+}
+
 /** The count in a header value, or undefined when it is absent or not a plausible count. */
 export function readWireCount(value: unknown): number | undefined {
   if (value === undefined || value === null) return undefined;

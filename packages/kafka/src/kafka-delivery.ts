@@ -39,6 +39,7 @@ export class KafkaDelivery implements Delivery {
   readonly timestamp: number;
   readonly attempt: number;
   readonly abandoned: number;
+  readonly ignored: readonly string[] | undefined;
   readonly body: Uint8Array;
   readonly #owner: DeliveryOwner;
   readonly #record: KafkaMessage;
@@ -56,6 +57,7 @@ export class KafkaDelivery implements Delivery {
     this.timestamp = fields.timestamp;
     this.attempt = fields.attempt + abandoned;
     this.abandoned = abandoned;
+    this.ignored = fields.ignored;
     this.body = record.value ?? Buffer.alloc(0);
   }
 

@@ -35,6 +35,7 @@ describe('Kafka message mapping', () => {
       const fields = fromKafkaMessage(record({ 'x-anymq-retries': hostile, [NOT_BEFORE_HEADER]: hostile }), 'orders', 0);
       expect(fields.attempt, hostile).toBe(1);
       expect(fields.notBefore, hostile).toBe(0);
+      expect(fields.ignored, hostile).toEqual([`x-anymq-retries=${hostile}`, `x-anymq-not-before=${hostile}`]);
     }
   });
 

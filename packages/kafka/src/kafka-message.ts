@@ -1,4 +1,4 @@
-import { Headers, type OutgoingMessage, readWireCount } from '@anymq/core';
+import { Headers, type OutgoingMessage, ignoredHeader, readWireCount } from '@anymq/core';
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
 
 /** Header with the time (epoch ms) before which a message on a retry or delay topic must wait. */
@@ -26,6 +26,8 @@ export interface IncomingFields {
   readonly attempt: number;
   /** Epoch ms before which this message must not be handled (retry and delay topics). */
   readonly notBefore: number;
+  /** Bookkeeping headers present but implausible, ignored (only when there are any). */
+  readonly ignored?: readonly string[];
 }
 
 /**
@@ -37,14 +39,21 @@ export function fromKafkaMessage(message: KafkaMessage, topic: string, partition
   let id: string | undefined;
   let retries = 0;
   let notBefore = 0;
+  let ignored: string[] | undefined;
   const raw = message.headers;
   if (raw) {
     for (const name of Object.keys(raw)) {
       const value = headerText(raw[name]);
       if (value === undefined) continue;
       if (name === Headers.id) id = value;
-      else if (name === Headers.retries) retries = readWireCount(value) ?? 0;
-      else if (name === NOT_BEFORE_HEADER) notBefore = readEpochMs(value);
+      else if (name === Headers.retries) {
+        const count = readWireCount(value);
+        if (count === undefined) (ignored ??= []).push(ignoredHeader(name, value));
+        retries = count ?? 0;
+      } else if (name === NOT_BEFORE_HEADER) {
+        notBefore = readEpochMs(value);
+        if (notBefore === 0 && value.trim() !== '0') (ignored ??= []).push(ignoredHeader(name, value));
+      }
       else headers[name] = value;
     }
   }
@@ -56,6 +65,7 @@ export function fromKafkaMessage(message: KafkaMessage, topic: string, partition
     timestamp: Number(message.timestamp),
     attempt: retries + 1,
     notBefore,
+    ...(ignored ? { ignored } : {}),
   };
 }
 

@@ -52,7 +52,9 @@ describe('AMQP message mapping', () => {
     for (const retries of ['99999999999999999999', 2 ** 62, '-5', 'abc']) {
       const fields = fromDelivery(delivery({ messageId: 'm', headers: { 'x-anymq-retries': retries, 'x-anymq-abandoned': retries } }), 'orders');
       expect(fields).toMatchObject({ attempt: 1, abandoned: 0 });
+      expect(fields.ignored).toEqual([`x-anymq-retries=${retries}`, `x-anymq-abandoned=${retries}`]);
     }
+    expect(fromDelivery(delivery({ messageId: 'm', headers: { 'x-anymq-retries': '2' } }), 'orders').ignored).toBeUndefined();
   });
 
   it('reads messages of plain AMQP clients: routing key as key, AMQP timestamp, typed headers', () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Headers, type OutgoingMessage, readWireCount } from '@anymq/core';
+import { Headers, type OutgoingMessage, ignoredHeader, readWireCount } from '@anymq/core';
 import type { ConsumeMessage, Options } from 'amqplib';
 
 /**
@@ -42,6 +42,16 @@ export interface IncomingFields {
   readonly timestamp: number;
   readonly attempt: number;
   readonly abandoned: number;
+  /** Bookkeeping headers present but implausible, ignored (only when there are any). */
+  readonly ignored?: readonly string[];
+}
+
+/** A count header: its value, or 0 with the header noted in `ignored` when it is there but implausible. */
+function countHeader(raw: Record<string, unknown>, name: string, ignored: string[]): number {
+  const value = raw[name];
+  const count = readWireCount(value);
+  if (count === undefined && value !== undefined && value !== null) ignored.push(ignoredHeader(name, value));
+  return count ?? 0;
 }
 
 /** Reads anymq's view of a delivery, also from messages that plain AMQP clients published. */
@@ -56,8 +66,11 @@ export function fromDelivery(message: ConsumeMessage, exchange: string): Incomin
   const fromExchange = message.fields.exchange === exchange && message.fields.routingKey !== '';
   const timestampHeader = Number(raw[Headers.timestamp]);
   const amqpTimestamp = Number(message.properties.timestamp);
-  const retries = readWireCount(raw[Headers.retries]) ?? 0;
+  const ignored: string[] = [];
+  const retries = countHeader(raw, Headers.retries, ignored);
+  const abandoned = countHeader(raw, Headers.abandoned, ignored);
   return {
+    ...(ignored.length > 0 ? { ignored } : {}),
     id: message.properties.messageId ? String(message.properties.messageId) : derivedId(message),
     key: keyHeader !== undefined ? headerText(keyHeader) : fromExchange ? message.fields.routingKey : undefined,
     headers,
@@ -67,7 +80,7 @@ export function fromDelivery(message: ConsumeMessage, exchange: string): Incomin
         ? amqpTimestamp * 1000
         : Date.now(),
     attempt: retries + 1,
-    abandoned: readWireCount(raw[Headers.abandoned]) ?? 0,
+    abandoned,
   };
 }
 
