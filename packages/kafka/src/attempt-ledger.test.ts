@@ -44,6 +44,10 @@ describe('PartitionLedger', () => {
     expect(ledger.isolate(100n)).toBe(2);
     ledger = new PartitionLedger(100n, ledger.metadata(), 64);
     expect(ledger.isolate(100n)).toBe(3);
+    // A run whose record could not be committed is taken back.
+    expect(ledger.isolate(100n)).toBe(4);
+    ledger.unisolate(100n);
+    expect(parseRecord(ledger.metadata())).toMatchObject({ s: 100n, n: 3 });
     // 100 is settled (dead-lettered); 101 was never started alone: one abandoned delivery.
     ledger.position = 101n;
     expect(ledger.isolate(101n)).toBe(1);

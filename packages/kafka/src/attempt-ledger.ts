@@ -100,6 +100,13 @@ export class PartitionLedger {
     return this.#base + runs;
   }
 
+  /** The run `isolate` began did not start after all (its record was not committed): take it back. */
+  unisolate(offset: bigint): void {
+    const isolated = this.#isolated;
+    if (isolated?.offset !== offset) return;
+    this.#isolated = isolated.runs > 1 ? { offset, runs: isolated.runs - 1 } : undefined;
+  }
+
   /**
    * Normal mode, before a handler gets `offset`: 'ok' when a committed record reserves it; 'extend'
    * when it does, but the next reservation should be committed now (not awaited); 'wait' when a

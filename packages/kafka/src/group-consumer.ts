@@ -241,7 +241,9 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
   async #record(trackerKey: string, ledger: PartitionLedger, offset: bigint, suspect: boolean, heartbeat: () => Promise<void>): Promise<number | undefined> {
     if (suspect) {
       const abandoned = ledger.isolate(offset);
-      return (await this.#untilCommitted(this.#commitLedger(trackerKey, ledger), heartbeat)) ? abandoned : undefined;
+      if (await this.#untilCommitted(this.#commitLedger(trackerKey, ledger), heartbeat)) return abandoned;
+      ledger.unisolate(offset); // it does not run now: this run must not count when it is fetched again
+      return undefined;
     }
     for (let need = ledger.reserve(offset); need !== 'ok'; need = ledger.reserve(offset)) {
       ledger.reserving ??= this.#commitLedger(trackerKey, ledger).finally(() => (ledger.reserving = undefined));
