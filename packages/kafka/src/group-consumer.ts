@@ -179,6 +179,13 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
         const offset = BigInt(message.offset);
         const ledger = this.#ledgers.get(trackerKey) ?? (await this.#loadLedger(topic, partition, trackerKey));
         ledger.position ??= offset;
+        if (offset < ledger.position) {
+          // This member settled it already: after a rejoin kafkajs reads again from the broker's
+          // committed offset, which lags while commits fail (a broker restart). Handling it again
+          // would be a duplicate; the retried commit moves the broker past it.
+          lastDelivered = message.offset;
+          continue;
+        }
         const suspect = ledger.isSuspect(offset);
         // Left unsettled by a member that vanished: it runs alone in this member, so that a crash
         // while it runs is counted against it only. Everything else waits meanwhile.
