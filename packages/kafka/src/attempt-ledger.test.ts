@@ -33,6 +33,15 @@ describe('PartitionLedger', () => {
     expect(ledger.stillCommitted(130n, 'anymq-attempts/1 h=260')).toBe(false); // another member moved it on
   });
 
+  it("knows its own record after a rejoin even if the answer to the commit that wrote it was lost", () => {
+    const ledger = new PartitionLedger(100n, undefined, 64, 'a1b2c3');
+    ledger.position = 150n;
+    expect(parseRecord(ledger.metadata())).toMatchObject({ o: 'a1b2c3' });
+    expect(ledger.stillCommitted(140n, 'anymq-attempts/1 h=300 o=a1b2c3')).toBe(true);
+    expect(ledger.stillCommitted(140n, 'anymq-attempts/1 h=300 o=ffffff')).toBe(false);
+    expect(ledger.stillCommitted(160n, 'anymq-attempts/1 h=300 o=a1b2c3')).toBe(false); // moved past what it knows
+  });
+
   it('counts one abandoned delivery for what a vanished member reserved, and every crash of a suspect run alone', () => {
     // A member reserved [100, 164) and vanished.
     let ledger = new PartitionLedger(100n, formatRecord({ h: 164n }), 64);

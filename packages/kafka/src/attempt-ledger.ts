@@ -26,6 +26,8 @@ interface LedgerRecord {
   /** The suspect being run alone, and how many times it was started alone. */
   readonly s?: bigint;
   readonly n?: number;
+  /** The member that wrote it (a token of its own), so that after a rejoin it knows its own record. */
+  readonly o?: string;
 }
 
 const TAG = 'anymq-attempts/1';
@@ -45,13 +47,15 @@ export function parseRecord(metadata: string | null | undefined): LedgerRecord |
   const s = offset('s');
   const n = count('n');
   const b = count('b');
-  return { h, ...(b === undefined ? {} : { b }), ...(s === undefined || n === undefined ? {} : { s, n }) };
+  const o = /^[0-9a-f]{1,32}$/.test(fields.get('o') ?? '') ? fields.get('o') : undefined;
+  return { h, ...(b === undefined ? {} : { b }), ...(s === undefined || n === undefined ? {} : { s, n }), ...(o === undefined ? {} : { o }) };
 }
 
 export function formatRecord(record: LedgerRecord): string {
   let text = `${TAG} h=${record.h}`;
   if (record.b !== undefined) text += ` b=${record.b}`;
   if (record.s !== undefined && record.n !== undefined) text += ` s=${record.s} n=${record.n}`;
+  if (record.o !== undefined) text += ` o=${record.o}`;
   return text;
 }
 
@@ -72,7 +76,13 @@ export class PartitionLedger {
   /** The commit that carries the latest reservation, while it is under way. */
   reserving: Promise<void> | undefined;
 
-  constructor(committed: bigint | undefined, metadata: string | null | undefined, minWindow: number) {
+  /** `owner`: the token this member writes into its records. */
+  constructor(
+    committed: bigint | undefined,
+    metadata: string | null | undefined,
+    minWindow: number,
+    readonly owner?: string,
+  ) {
     this.position = committed;
     this.#window = minWindow;
     const record = committed === undefined ? undefined : parseRecord(metadata);
@@ -136,22 +146,25 @@ export class PartitionLedger {
   }
 
   /**
-   * Whether the broker still holds what this ledger last committed: then nobody else owned the
-   * partition since, and after a rebalance this member goes on with its own ledger instead of
-   * taking its own reservation for a vanished member's.
+   * Whether the broker holds what this ledger wrote last: then nobody else owned the partition
+   * since, and after a rebalance this member goes on with its own ledger instead of taking its own
+   * reservation for a vanished member's. Either the very commit it knows of, or a record of this
+   * member (a commit that landed though its answer was lost, as when connections are cut).
    */
   stillCommitted(offset: bigint | undefined, metadata: string | null | undefined): boolean {
-    return this.#lastCommitted !== undefined && this.#lastCommitted.offset === offset && this.#lastCommitted.metadata === metadata;
+    if (this.#lastCommitted !== undefined && this.#lastCommitted.offset === offset && this.#lastCommitted.metadata === metadata) return true;
+    return this.owner !== undefined && parseRecord(metadata)?.o === this.owner && offset !== undefined && (this.position ?? 0n) >= offset;
   }
 
   /** The metadata to commit with `position`. `clean`: leaving with nothing in a handler's hands. */
   metadata(clean = false): string {
     const position = this.position ?? 0n;
     const suspects = this.#suspectsEnd > position;
-    if (clean) return formatRecord(suspects ? { h: this.#suspectsEnd, b: this.#base } : { h: position });
+    const o = this.owner === undefined ? {} : { o: this.owner };
+    if (clean) return formatRecord(suspects ? { h: this.#suspectsEnd, b: this.#base, ...o } : { h: position, ...o });
     const h = this.#requestedEnd > this.#suspectsEnd ? this.#requestedEnd : this.#suspectsEnd;
-    if (!suspects) return formatRecord({ h });
+    if (!suspects) return formatRecord({ h, ...o });
     const isolated = this.#isolated && this.#isolated.offset >= position ? { s: this.#isolated.offset, n: this.#isolated.runs } : {};
-    return formatRecord({ h, b: this.#base, ...isolated });
+    return formatRecord({ h, b: this.#base, ...isolated, ...o });
   }
 }

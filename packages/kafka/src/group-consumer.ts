@@ -1,5 +1,6 @@
 import { Headers, type Delivery, type SubscribeOptions, type Subscription } from '@anymq/core';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { randomBytes } from 'node:crypto';
 import { PartitionLedger } from './attempt-ledger.js';
 import { type DeliveryOwner, KafkaDelivery, type RecordSlot } from './kafka-delivery.js';
 import { type IncomingFields, NOT_BEFORE_HEADER, copyOf, fromKafkaMessage } from './kafka-message.js';
@@ -62,6 +63,8 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
   readonly #ledgers = new Map<string, PartitionLedger>();
   /** Ledgers of earlier generations, kept while the broker still has what they committed. */
   readonly #earlier = new Map<string, PartitionLedger>();
+  /** Written into this member's ledger records, to know them again after a rejoin. */
+  readonly #owner = randomBytes(6).toString('hex');
   readonly #committed = new Map<string, ReturnType<GroupConsumerHost['committedOffsets']>>();
   readonly #timers = new Set<NodeJS.Timeout>();
   #committing: Promise<void> | undefined;
@@ -301,7 +304,7 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
       this.#earlier.delete(trackerKey);
       ledger = earlier?.stillCommitted(found?.offset, found?.metadata)
         ? earlier
-        : new PartitionLedger(found?.offset, found?.metadata, Math.max(64, 2 * this.#options.prefetch));
+        : new PartitionLedger(found?.offset, found?.metadata, Math.max(64, 2 * this.#options.prefetch), this.#owner);
       this.#ledgers.set(trackerKey, ledger);
     }
     return ledger;
