@@ -47,7 +47,7 @@ export class KafkaTransport implements Transport, GroupConsumerHost {
   readonly joinTimeoutMs = 30_000;
   readonly #config: BackendConfig<'kafka'>;
   readonly #admin: Admin;
-  readonly #producer: Producer;
+  #producer: Producer;
   readonly #batcher: SendBatcher;
   readonly #topics = new Map<string, Promise<void>>();
   readonly #consumers = new Set<GroupConsumer>();
@@ -65,8 +65,15 @@ export class KafkaTransport implements Transport, GroupConsumerHost {
       ...(config.sasl === undefined ? {} : { sasl: config.sasl as SASLOptions }),
     });
     this.#admin = this.kafka.admin();
-    this.#producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.#producer = this.#newProducer();
     this.#batcher = new SendBatcher(this.#producer, {
+      replaceProducer: async () => {
+        const broken = this.#producer;
+        this.#producer = this.#newProducer();
+        await broken.disconnect().catch(() => undefined);
+        await this.#producer.connect();
+        return this.#producer;
+      },
       maxMessages: 1000,
       // One request stays under the broker's default message.max.bytes (1 MiB) even for one partition.
       maxBytes: 900_000,
@@ -195,6 +202,10 @@ export class KafkaTransport implements Transport, GroupConsumerHost {
     if (present.length > 0) await this.#admin.deleteTopics({ topics: present });
     for (const topic of topics) this.#topics.delete(topic);
     if (groups.length > 0) await this.#admin.deleteGroups(groups.map((group) => kafkaGroupId(queue, group))).catch(() => undefined);
+  }
+
+  #newProducer(): Producer {
+    return this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   }
 
   async committedOffsets(groupId: string, topic: string): Promise<Map<number, { offset: bigint | undefined; metadata: string | null }>> {

@@ -44,4 +44,27 @@ describe('SendBatcher', () => {
     await Promise.all(Array.from({ length: 6 }, () => batcher.send('t', [{ value }])));
     expect(requests.map((r) => r.topicMessages?.[0]?.messages.length)).toEqual([2, 2, 2]);
   });
+  it('resends a request refused as out of sequence once, with a new producer; other errors fail the sends', async () => {
+    const refused = Object.assign(new Error('The broker received an out of order sequence number'), { type: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
+    const broken = { sendBatch: async () => Promise.reject(refused) } as unknown as Producer;
+    const requests: ProducerBatch[] = [];
+    let replaced = 0;
+    const batcher = new SendBatcher(broken, {
+      maxMessages: 10,
+      maxBytes: 10_000,
+      replaceProducer: async () => {
+        replaced++;
+        return recordingProducer(requests);
+      },
+    });
+    await batcher.send('a', [{ value: Buffer.from('x') }]);
+    expect(replaced).toBe(1);
+    expect(requests).toHaveLength(1);
+    const failing = new SendBatcher({ sendBatch: async () => Promise.reject(new Error('broker down')) } as unknown as Producer, {
+      maxMessages: 10,
+      maxBytes: 10_000,
+      replaceProducer: async () => Promise.reject(new Error('not to be called')),
+    });
+    await expect(failing.send('a', [{ value: Buffer.from('x') }])).rejects.toThrow('broker down');
+  });
 });

@@ -15,7 +15,8 @@ interface Waiting {
  * for the end of the current turn (setImmediate). Order per topic is kept.
  */
 export class SendBatcher {
-  readonly #producer: Producer;
+  #producer: Producer;
+  readonly #replaceProducer: (() => Promise<Producer>) | undefined;
   readonly #maxMessages: number;
   readonly #maxBytes: number;
   readonly #compression: number | undefined;
@@ -23,8 +24,14 @@ export class SendBatcher {
   #sending = false;
   #scheduled = false;
 
-  constructor(producer: Producer, options: { maxMessages: number; maxBytes: number; compression?: number }) {
+  /**
+   * `replaceProducer`: a new, connected producer, for when kafkajs' idempotent producer lost track
+   * of its sequence numbers (OUT_OF_ORDER_SEQUENCE_NUMBER, tulios/kafkajs#598 and #1005: a request
+   * to several new partitions retried in part). A new producer id starts every sequence afresh.
+   */
+  constructor(producer: Producer, options: { maxMessages: number; maxBytes: number; compression?: number; replaceProducer?: () => Promise<Producer> }) {
     this.#producer = producer;
+    this.#replaceProducer = options.replaceProducer;
     this.#maxMessages = options.maxMessages;
     this.#maxBytes = options.maxBytes;
     this.#compression = options.compression;
@@ -67,8 +74,18 @@ export class SendBatcher {
           byTopic.set(topic, list);
         }
         const topicMessages: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+        const request = { topicMessages, acks: -1, ...(this.#compression ? { compression: this.#compression } : {}) };
         try {
-          await this.#producer.sendBatch({ topicMessages, acks: -1, ...(this.#compression ? { compression: this.#compression } : {}) });
+          try {
+            await this.#producer.sendBatch(request);
+          } catch (error) {
+            // The broker refused the request as out of sequence: nothing of it was written for that
+            // partition. Once, with a new producer; partitions of the request that were written
+            // before may then be written twice (at-least-once).
+            if ((error as { type?: string }).type !== 'OUT_OF_ORDER_SEQUENCE_NUMBER' || !this.#replaceProducer) throw error;
+            this.#producer = await this.#replaceProducer();
+            await this.#producer.sendBatch(request);
+          }
           for (const waiting of batch) waiting.resolve();
         } catch (error) {
           for (const waiting of batch) waiting.reject(error);
