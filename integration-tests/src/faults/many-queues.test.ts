@@ -6,6 +6,7 @@ import { type ConfigInput, connect } from '@anymq/core';
 import { ZmqProxy } from '@anymq/zeromq';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { until } from '../until.ts';
 import { recordRow } from './reliability.ts';
 
 const backends = inject('backends');
@@ -37,7 +38,9 @@ for (const { backend, queues, config } of cases) {
           await queue.producer().sendBatch(Array.from({ length: 5 }, (_, n) => ({ body: n })));
         }),
       );
-      const received = await inbox.waitFor(queues * 5, `5 messages on each of ${queues} queues`, 120_000);
+      const expected = names.flatMap((name) => Array.from({ length: 5 }, (_, n) => `${name}/${n}`));
+      await until(() => expected.every((item) => inbox.items.includes(item)), `5 messages on each of ${queues} queues`, 120_000);
+      const received = inbox.items;
       const distinct = new Set(received);
       recordRow({
         scenario: 'many new queues in parallel',
@@ -47,7 +50,7 @@ for (const { backend, queues, config } of cases) {
         lost: queues * 5 - distinct.size,
         duplicated: received.length - distinct.size,
         recoveryMs: null,
-        notes: `${queues} queues created, subscribed and sent to at once; all delivered ${Date.now() - started} ms after the start`,
+        notes: `${queues} queues created, subscribed and sent to at once; all delivered ${Date.now() - started} ms after the start${backend === 'kafka' && received.length > distinct.size ? "; the duplicates come from resending a request kafkajs' idempotent producer had put out of sequence" : ''}`,
       });
       expect(distinct.size).toBe(queues * 5);
     });
