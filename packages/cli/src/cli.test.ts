@@ -23,7 +23,9 @@ function run(args: string[], input?: string): Promise<{ status: number | null; s
   });
 }
 
-describe('the anymq command', async () => {
+// Every test runs the binary in child processes, each bounded by its own 30 s; on two cores busy
+// with every package's tests, five node start-ups took more than vitest's 5 s default.
+describe('the anymq command', { timeout: 60_000 }, async () => {
   // A broker that outlives each command: an in-process ZeroMQ proxy (memory would die with the process).
   const proxy = new ZmqProxy({ address: 'tcp://127.0.0.1:*' });
   let url = '';

@@ -8,7 +8,8 @@ import { ZmqBrokeredTransport } from './brokered-transport.js';
 
 const command = fileURLToPath(new URL('../dist/proxy-command.js', import.meta.url));
 
-describe('the anymq-zmq-proxy command', () => {
+// Child processes: on two busy cores a node start-up alone can take seconds.
+describe('the anymq-zmq-proxy command', { timeout: 30_000 }, () => {
   it('prints its usage with --help and exits 0', () => {
     const result = spawnSync(process.execPath, [command, '--help'], { encoding: 'utf8' });
     expect(result.status).toBe(0);
