@@ -19,7 +19,8 @@ export function runIdempotencyStoreSuite(name: string, factory: IdempotencyStore
   };
   const scope = () => `suite-${randomUUID().slice(0, 8)}/g`;
 
-  describe(`${name} idempotency store`, () => {
+  // Round trips to a real server, and a claim's TTL to wait out: bounded by the waits themselves.
+  describe(`${name} idempotency store`, { timeout: 30_000 }, () => {
     it('a claim excludes other instances until it is recorded; then the id is done', async (ctx) => {
       const [a, b] = [open(ctx), open(ctx)];
       const s = scope();
