@@ -13,7 +13,7 @@ describe('attempt ledger records', () => {
 
 describe('PartitionLedger', () => {
   it('a clean or absent record has no suspects; reservations run ahead of hand-outs', () => {
-    const ledger = new PartitionLedger(100n, formatRecord({ h: 100n }), 64);
+    const ledger = new PartitionLedger('t', 0, 100n, formatRecord({ h: 100n }), 64);
     expect(ledger.isSuspect(100n)).toBe(false);
     expect(ledger.reserve(100n)).toBe('wait');
     ledger.committed(100n, ledger.metadata(), ledger.requestedEnd);
@@ -26,7 +26,7 @@ describe('PartitionLedger', () => {
   });
 
   it('knows whether the broker still holds what it last committed (a rebalance, not a takeover)', () => {
-    const ledger = new PartitionLedger(100n, undefined, 64);
+    const ledger = new PartitionLedger('t', 0, 100n, undefined, 64);
     expect(ledger.stillCommitted(100n, null)).toBe(false);
     ledger.committed(120n, 'anymq-attempts/1 h=200', 200n);
     expect(ledger.stillCommitted(120n, 'anymq-attempts/1 h=200')).toBe(true);
@@ -34,7 +34,7 @@ describe('PartitionLedger', () => {
   });
 
   it("knows its own record after a rejoin even if the answer to the commit that wrote it was lost", () => {
-    const ledger = new PartitionLedger(100n, undefined, 64, 'a1b2c3');
+    const ledger = new PartitionLedger('t', 0, 100n, undefined, 64, 'a1b2c3');
     ledger.position = 150n;
     expect(parseRecord(ledger.metadata())).toMatchObject({ o: 'a1b2c3' });
     expect(ledger.stillCommitted(140n, 'anymq-attempts/1 h=300 o=a1b2c3')).toBe(true);
@@ -44,14 +44,14 @@ describe('PartitionLedger', () => {
 
   it('counts one abandoned delivery for what a vanished member reserved, and every crash of a suspect run alone', () => {
     // A member reserved [100, 164) and vanished.
-    let ledger = new PartitionLedger(100n, formatRecord({ h: 164n }), 64);
+    let ledger = new PartitionLedger('t', 0, 100n, formatRecord({ h: 164n }), 64);
     expect(ledger.isSuspect(100n) && ledger.isSuspect(163n) && !ledger.isSuspect(164n)).toBe(true);
     expect(ledger.isolate(100n)).toBe(1);
     expect(parseRecord(ledger.metadata())).toEqual({ h: 164n, b: 1, s: 100n, n: 1 });
     // It crashed again running 100 alone; and again.
-    ledger = new PartitionLedger(100n, ledger.metadata(), 64);
+    ledger = new PartitionLedger('t', 0, 100n, ledger.metadata(), 64);
     expect(ledger.isolate(100n)).toBe(2);
-    ledger = new PartitionLedger(100n, ledger.metadata(), 64);
+    ledger = new PartitionLedger('t', 0, 100n, ledger.metadata(), 64);
     expect(ledger.isolate(100n)).toBe(3);
     // A run whose record could not be committed is taken back.
     expect(ledger.isolate(100n)).toBe(4);

@@ -67,6 +67,8 @@ export class PartitionLedger {
   #durableEnd: bigint;
   /** Offsets below this are reserved by the record being committed now (or already). */
   #requestedEnd: bigint;
+  /** From here on, the next reservation is committed ahead of need (half a window before the end). */
+  #extendFrom: bigint;
   /** Suspects: [position, #suspectsEnd), each with `#base` abandoned deliveries. */
   readonly #suspectsEnd: bigint;
   readonly #base: number;
@@ -78,6 +80,8 @@ export class PartitionLedger {
 
   /** `owner`: the token this member writes into its records. */
   constructor(
+    readonly topic: string,
+    readonly partition: number,
     committed: bigint | undefined,
     metadata: string | null | undefined,
     minWindow: number,
@@ -96,6 +100,7 @@ export class PartitionLedger {
     }
     this.#durableEnd = this.#suspectsEnd;
     this.#requestedEnd = this.#suspectsEnd;
+    this.#extendFrom = this.#suspectsEnd;
   }
 
   /** Whether `offset` may have been left in a vanished member's hands: run it alone. */
@@ -124,7 +129,7 @@ export class PartitionLedger {
    */
   reserve(offset: bigint): 'ok' | 'extend' | 'wait' {
     if (offset < this.#durableEnd) {
-      if (this.reserving || offset < this.#durableEnd - BigInt(this.#window / 2)) return 'ok';
+      if (offset < this.#extendFrom || this.reserving) return 'ok';
       this.#requestedEnd = offset + BigInt(this.#window);
       return 'extend';
     }
@@ -141,7 +146,10 @@ export class PartitionLedger {
 
   /** The broker has `offset` with `metadata`, which carries `reservedEnd`. */
   committed(offset: bigint, metadata: string, reservedEnd: bigint): void {
-    if (reservedEnd > this.#durableEnd) this.#durableEnd = reservedEnd;
+    if (reservedEnd > this.#durableEnd) {
+      this.#durableEnd = reservedEnd;
+      this.#extendFrom = reservedEnd - BigInt(this.#window / 2);
+    }
     this.#lastCommitted = { offset, metadata };
   }
 

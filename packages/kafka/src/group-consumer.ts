@@ -19,13 +19,13 @@ export interface GroupConsumerHost {
   readonly joinTimeoutMs: number;
 }
 
+/** A partition to commit in the next round; what it commits is read from its ledger then, once. */
 interface PendingCommit {
   readonly topic: string;
   readonly partition: number;
-  readonly offset: bigint;
-  readonly metadata: string;
   readonly ledger: PartitionLedger;
-  readonly reservedEnd: bigint;
+  /** Leaving with nothing of it in a handler's hands. */
+  readonly clean: boolean;
 }
 
 /** A promise with its settle functions, for the waiters of one commit round. */
@@ -218,9 +218,11 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
           if (suspect) this.#endAlone();
           return;
         }
-        // Only now, holding its slot, is it about to run: record that in the ledger before it does.
-        const abandoned = await this.#record(trackerKey, ledger, offset, suspect, heartbeat);
-        if (abandoned === undefined || this.#stopped || !isRunning() || isStale()) {
+        // Only now, holding its slot, is it about to run: the ledger must say so before it does. The
+        // common case (inside a committed reservation) takes no await: this runs for every record.
+        const need = suspect ? 'isolate' : ledger.reserve(offset);
+        const abandoned = need === 'ok' ? 0 : await this.#record(trackerKey, ledger, offset, need, heartbeat);
+        if (abandoned === undefined || (need !== 'ok' && (this.#stopped || !isRunning() || isStale()))) {
           this.#releaseRoom();
           if (suspect) this.#endAlone();
           return;
@@ -248,14 +250,20 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
    * (resolves with its abandoned deliveries so far); anything else must lie in a committed
    * reservation. Undefined when the member stopped meanwhile.
    */
-  async #record(trackerKey: string, ledger: PartitionLedger, offset: bigint, suspect: boolean, heartbeat: () => Promise<void>): Promise<number | undefined> {
-    if (suspect) {
+  async #record(
+    trackerKey: string,
+    ledger: PartitionLedger,
+    offset: bigint,
+    first: 'isolate' | 'extend' | 'wait',
+    heartbeat: () => Promise<void>,
+  ): Promise<number | undefined> {
+    if (first === 'isolate') {
       const abandoned = ledger.isolate(offset);
       if (await this.#untilCommitted(this.#commitLedger(trackerKey, ledger), heartbeat)) return abandoned;
       ledger.unisolate(offset); // it does not run now: this run must not count when it is fetched again
       return undefined;
     }
-    for (let need = ledger.reserve(offset); need !== 'ok'; need = ledger.reserve(offset)) {
+    for (let need: ReturnType<PartitionLedger['reserve']> = first; need !== 'ok'; need = ledger.reserve(offset)) {
       ledger.reserving ??= this.#commitLedger(trackerKey, ledger).finally(() => (ledger.reserving = undefined));
       if (need === 'extend') break;
       if (!(await this.#untilCommitted(ledger.reserving, heartbeat))) return undefined;
@@ -304,7 +312,7 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
       this.#earlier.delete(trackerKey);
       ledger = earlier?.stillCommitted(found?.offset, found?.metadata)
         ? earlier
-        : new PartitionLedger(found?.offset, found?.metadata, Math.max(64, 2 * this.#options.prefetch), this.#owner);
+        : new PartitionLedger(topic, partition, found?.offset, found?.metadata, Math.max(64, 2 * this.#options.prefetch), this.#owner);
       this.#ledgers.set(trackerKey, ledger);
     }
     return ledger;
@@ -417,10 +425,9 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
    * this member leaves with nothing of it in a handler's hands.
    */
   #commitLedger(trackerKey: string, ledger: PartitionLedger, clean = false): Promise<void> {
-    const [topic, partition] = trackerKey.split(':') as [string, string];
     if (ledger.position === undefined) return Promise.resolve();
-    const metadata = ledger.metadata(clean);
-    this.#commits.set(trackerKey, { topic, partition: Number(partition), offset: ledger.position, metadata, ledger, reservedEnd: ledger.requestedEnd });
+    // Settles call this for every record: the record's text is made once per round, at the flush.
+    if (this.#commits.get(trackerKey)?.clean !== clean) this.#commits.set(trackerKey, { topic: ledger.topic, partition: ledger.partition, ledger, clean });
     this.#nextRound ??= deferred();
     const round = this.#nextRound.promise;
     this.#committing ??= this.#flushCommits();
@@ -439,11 +446,17 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
         this.#commits.clear();
         const round = this.#nextRound;
         this.#nextRound = undefined;
+        const records = batch.map(([, { topic, partition, ledger, clean }]) => ({
+          topic,
+          partition,
+          ledger,
+          offset: ledger.position as bigint,
+          metadata: ledger.metadata(clean),
+          reservedEnd: ledger.requestedEnd,
+        }));
         try {
-          await this.#consumer.commitOffsets(
-            batch.map(([, { topic, partition, offset, metadata }]) => ({ topic, partition, offset: String(offset), metadata })),
-          );
-          for (const [, commit] of batch) commit.ledger.committed(commit.offset, commit.metadata, commit.reservedEnd);
+          await this.#consumer.commitOffsets(records.map(({ topic, partition, offset, metadata }) => ({ topic, partition, offset: String(offset), metadata })));
+          for (const record of records) record.ledger.committed(record.offset, record.metadata, record.reservedEnd);
           round?.resolve();
           failures = 0;
         } catch (error) {
