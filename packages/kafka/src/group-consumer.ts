@@ -19,6 +19,9 @@ export interface GroupConsumerHost {
   readonly joinTimeoutMs: number;
 }
 
+/** Longest wait for the ledger's commit before a record runs anyway. */
+const COMMIT_WAIT_MS = 5_000;
+
 /** A partition to commit in the next round; what it commits is read from its ledger then, once. */
 interface PendingCommit {
   readonly topic: string;
@@ -259,40 +262,45 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
   ): Promise<number | undefined> {
     if (first === 'isolate') {
       const abandoned = ledger.isolate(offset);
-      if (await this.#untilCommitted(this.#commitLedger(trackerKey, ledger), heartbeat)) return abandoned;
+      const outcome = await this.#untilCommitted(this.#commitLedger(trackerKey, ledger), heartbeat);
+      if (outcome !== 'rejoin') return abandoned;
       ledger.unisolate(offset); // it does not run now: this run must not count when it is fetched again
       return undefined;
     }
     for (let need: ReturnType<PartitionLedger['reserve']> = first; need !== 'ok'; need = ledger.reserve(offset)) {
       ledger.reserving ??= this.#commitLedger(trackerKey, ledger).finally(() => (ledger.reserving = undefined));
       if (need === 'extend') break;
-      if (!(await this.#untilCommitted(ledger.reserving, heartbeat))) return undefined;
+      const outcome = await this.#untilCommitted(ledger.reserving, heartbeat);
+      if (outcome === 'rejoin') return undefined;
+      if (outcome === 'slow') break;
     }
     return 0;
   }
 
   /**
-   * Waits for a commit, heartbeating. Gives up (false) when the member stops, or when a heartbeat
-   * fails: a rebalance is under way (or the broker is gone), and the commit can only succeed once
-   * kafkajs has rejoined, which it does only after this batch returns. The batch's unhanded
-   * messages are then fetched again.
+   * Waits for a commit, heartbeating. 'rejoin' when the member stops or a heartbeat fails: a
+   * rebalance is under way (or the broker is gone), and the commit can only succeed once kafkajs
+   * has rejoined, which it does only after this batch returns (its unhanded records are fetched
+   * again). 'slow' past COMMIT_WAIT_MS: the record runs without its ledger entry (a crash then may
+   * go uncounted) rather than the consumer stalling on its own bookkeeping.
    */
-  async #untilCommitted(commit: Promise<void>, heartbeat: () => Promise<void>): Promise<boolean> {
-    let outcome: boolean | undefined;
+  async #untilCommitted(commit: Promise<void>, heartbeat: () => Promise<void>): Promise<'committed' | 'rejoin' | 'slow'> {
+    let outcome: 'committed' | 'rejoin' | undefined;
     commit.then(
-      () => (outcome = true),
-      () => (outcome = false),
+      () => (outcome = 'committed'),
+      () => (outcome = 'rejoin'),
     );
-    for (;;) {
+    for (const deadline = Date.now() + COMMIT_WAIT_MS; ; ) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([commit.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, 500)))]);
       clearTimeout(timer);
       if (outcome !== undefined) return outcome;
-      if (this.#stopped) return false;
+      if (this.#stopped) return 'rejoin';
+      if (Date.now() > deadline) return 'slow';
       try {
         await heartbeat();
       } catch {
-        return false;
+        return 'rejoin';
       }
     }
   }
