@@ -9,12 +9,17 @@ export type IdempotencyStoreFactory = () => { store: IdempotencyStore; close(): 
  * The behaviour every idempotency store shared between processes must have: claims that exclude,
  * lapse and are released only by their owner, recorded ids, and one winner among many racing claims.
  */
-export function runIdempotencyStoreSuite(name: string, factory: IdempotencyStoreFactory, options: { skip?: string } = {}): void {
+export function runIdempotencyStoreSuite(
+  name: string,
+  factory: IdempotencyStoreFactory,
+  options: { skip?: string } = {},
+): void {
   const open = (ctx: TestContext) => {
     if (options.skip) ctx.skip(`not applicable: ${options.skip}`);
     const { store, close } = factory();
     ctx.onTestFinished(() => close());
-    if (!store.claim || !store.release) throw new Error(`${name} must implement claim and release to be shared between processes`);
+    if (!store.claim || !store.release)
+      throw new Error(`${name} must implement claim and release to be shared between processes`);
     return store as Required<IdempotencyStore>;
   };
   const scope = () => `suite-${randomUUID().slice(0, 8)}/g`;
@@ -46,9 +51,12 @@ export function runIdempotencyStoreSuite(name: string, factory: IdempotencyStore
     it('the claim of an instance that died lapses after its TTL', async (ctx) => {
       const [a, b] = [open(ctx), open(ctx)];
       const s = scope();
-      expect(await a.claim(s, 'm3', 300)).toBe('claimed');
-      expect(await b.claim(s, 'm3', 300)).toBe('busy');
-      const deadline = Date.now() + 5_000;
+      // Both connected first: b's first round trip (a new connection, a table to ensure) once took
+      // longer than a short TTL on a loaded machine, and found the claim already lapsed.
+      await Promise.all([a.has(s, 'warm-up'), b.has(s, 'warm-up')]);
+      expect(await a.claim(s, 'm3', 1_500)).toBe('claimed');
+      expect(await b.claim(s, 'm3', 1_500)).toBe('busy');
+      const deadline = Date.now() + 10_000;
       let found = await b.claim(s, 'm3', 30_000);
       while (found === 'busy' && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -60,7 +68,9 @@ export function runIdempotencyStoreSuite(name: string, factory: IdempotencyStore
     it('of many instances racing for one id, exactly one wins', async (ctx) => {
       const stores = Array.from({ length: 4 }, () => open(ctx));
       const s = scope();
-      const results = await Promise.all(Array.from({ length: 40 }, (_, i) => (stores[i % 4] as Required<IdempotencyStore>).claim(s, 'm4', 30_000)));
+      const results = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => (stores[i % 4] as Required<IdempotencyStore>).claim(s, 'm4', 30_000)),
+      );
       expect(results.filter((r) => r === 'claimed')).toHaveLength(1);
       expect(results.filter((r) => r === 'busy')).toHaveLength(39);
     });

@@ -1,4 +1,15 @@
-export { runContractSuite, type ContractOptions, type TransportFactory } from './suite.js';
+export { runContractSuite, contractParts, type ContractOptions, type ContractPart } from './suite.js';
+export { contractContext, type ContractContext, type BrokerControl, type TransportFactory } from './context.js';
+export { always, needs, type Requirement } from './requirements.js';
+export { deliveryTests } from './parts/delivery.js';
+export { groupTests } from './parts/groups.js';
+export { retryTests } from './parts/retries.js';
+export { bodyTests } from './parts/bodies.js';
+export { lifecycleTests } from './parts/lifecycle.js';
+export { orderingTests } from './parts/ordering.js';
+export { reconnectTests } from './parts/reconnect.js';
+export { inspectionTests } from './parts/inspection.js';
 export { Inbox, gate, within } from './inbox.js';
 export { runIdempotencyStoreSuite, type IdempotencyStoreFactory } from './idempotency-store-suite.js';
 export { serverReachable } from './reachable.js';
+export { adapterConfig, declaresItselfInPackageJson } from './adapter-checks.js';

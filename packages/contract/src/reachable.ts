@@ -17,6 +17,7 @@ export async function serverReachable(url: string, defaultPort: number, timeoutM
     socket.once('timeout', () => done(false));
     socket.once('error', () => done(false));
   });
-  if (!reachable && process.env.CI) throw new Error(`no server answers at ${hostname}:${port || defaultPort}, and CI must test against it`);
+  if (!reachable && process.env.CI)
+    throw new Error(`no server answers at ${hostname}:${port || defaultPort}, and CI must test against it`);
   return reachable;
 }

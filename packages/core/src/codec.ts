@@ -7,6 +7,9 @@ export interface Codec<T = unknown> {
   decode(bytes: Uint8Array): T;
 }
 
+/** The media type without parameters, lower case: `application/json; charset=utf-8` is `application/json`. */
+export const mediaType = (contentType: string) => (contentType.split(';')[0] as string).trim().toLowerCase();
+
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder('utf-8', { fatal: true });
 

@@ -32,7 +32,9 @@ export async function connectWithin<T>(
   } catch (error) {
     connecting.catch(() => undefined); // a late failure of the abandoned attempt is not news
     // Not awaited: cleaning up may itself wait on the hung attempt.
-    void Promise.resolve().then(abandon).catch(() => undefined);
+    void Promise.resolve()
+      .then(abandon)
+      .catch(() => undefined);
     throw error;
   } finally {
     clearTimeout(timer);

@@ -1,4 +1,5 @@
-import { type Codec, runCodec } from './codec.js';
+import { CLOUD_EVENTS_JSON, type CloudEventAttributes, type CloudEvents } from './cloud-events.js';
+import { type Codec, mediaType, runCodec } from './codec.js';
 import {
   AnymqError,
   ClosedError,
@@ -9,9 +10,10 @@ import {
   HandlerTimeoutError,
   toError,
 } from './errors.js';
-import { Headers } from './headers.js';
+import { HeaderNames } from './headers.js';
 import { type IdempotencyStore, MemoryIdempotencyStore } from './idempotency-store.js';
 import type { Message } from './message.js';
+import type { HandleChain, HandleContext, Outcome } from './middleware.js';
 import { assertName } from './names.js';
 import type { Observer } from './observer.js';
 import { type RetryOptions, type RetryPolicy, retryPolicy } from './retry-policy.js';
@@ -61,7 +63,9 @@ export interface ConsumerContext<T> {
   readonly queue: string;
   readonly codec: Codec<T>;
   readonly schema: StandardSchemaV1 | undefined;
+  readonly cloudEvents: CloudEvents | undefined;
   readonly observer: Observer | undefined;
+  readonly middleware: HandleChain | undefined;
   readonly onClosed: (consumer: QueueConsumer<T>) => void;
 }
 
@@ -90,9 +94,6 @@ async function claimId(store: IdempotencyStore, key: string): Promise<() => void
   };
 }
 
-/** The media type without parameters, lower case: `application/json; charset=utf-8` is `application/json`. */
-const mediaType = (contentType: string) => (contentType.split(';')[0] as string).trim().toLowerCase();
-
 /** Arbitrary bytes: a codec of this content type reads every message. */
 const anyContent = 'application/octet-stream';
 
@@ -106,33 +107,65 @@ function contentTypeCheck(codecContentType: string): (contentType: string | unde
   if (expected === anyContent) return () => undefined;
   return (contentType) => {
     if (contentType === undefined || contentType === codecContentType || mediaType(contentType) === expected) return;
+    const fix =
+      mediaType(contentType) === CLOUD_EVENTS_JSON
+        ? 'add cloudEvents: {} to the queue options to read CloudEvents'
+        : `send with the same codec, or consume with a codec for ${contentType}`;
     throw new CodecError(
       'DECODE_FAILED',
-      `content type "${contentType}" is not "${codecContentType}", which this queue's codec reads. Fix: send with the same codec, or consume with a codec for ${contentType}.`,
+      `content type "${contentType}" is not "${codecContentType}", which this queue's codec reads. Fix: ${fix}.`,
     );
   };
 }
 
-/** A delivery being handled. It settles once: the first of ack, failure or hand-back wins. */
+const ACKED: Outcome = Object.freeze({ kind: 'acked' });
+const DUPLICATE: Outcome = Object.freeze({ kind: 'duplicate' });
+const HANDED_BACK: Outcome = Object.freeze({ kind: 'handed-back' });
+
+/**
+ * A delivery being handled. It settles once: the first of ack, failure or hand-back wins, and
+ * its outcome is what that settlement was (what handle middleware is told).
+ */
 class Running {
   /** Settles when its handling has ended. */
   done: Promise<void> | undefined;
   /** Its id was recorded in the idempotency store as processed. */
   recorded = false;
+  outcome: Outcome | undefined;
   #settled: Promise<void> | undefined;
 
   constructor(
     readonly delivery: Delivery,
     readonly onSettleError: (error: unknown) => void,
+    /** Handle middleware is installed: the settlement is timed for it. */
+    readonly timed: boolean,
   ) {}
 
-  settle(outcome: () => Promise<void>): Promise<void> {
-    this.#settled ??= outcome().catch(this.onSettleError);
+  /** Settles with `outcome` by running `action`, unless it settled already. */
+  settle(outcome: Outcome, action: () => Promise<void>): Promise<void> {
+    if (this.#settled) return this.#settled;
+    this.outcome = outcome;
+    if (this.timed) {
+      const startedAt = performance.now();
+      this.#settled = action().then(
+        () => this.#timed(startedAt),
+        (error: unknown) => (this.#unsettled(error), this.#timed(startedAt)),
+      );
+    } else this.#settled = action().catch((error: unknown) => this.#unsettled(error));
     return this.#settled;
   }
 
   handBack(): Promise<void> {
-    return this.settle(() => this.delivery.release());
+    return this.settle(HANDED_BACK, () => this.delivery.release());
+  }
+
+  #timed(startedAt: number): void {
+    this.outcome = { ...(this.outcome as Outcome), settle: { startedAt, endedAt: performance.now() } };
+  }
+
+  #unsettled(error: unknown): void {
+    this.outcome = { kind: 'unsettled', error: toError(error) };
+    this.onSettleError(error);
   }
 }
 
@@ -188,7 +221,12 @@ export class QueueConsumer<T> implements Consumer<T> {
   async run(handler: Handler<T>, options: { signal?: AbortSignal } = {}): Promise<void> {
     if (this.#closed) throw new ClosedError(this.#describe('is closed; create a new consumer to run again.'));
     if (this.#handler) {
-      throw new ConfigError(this.#describe('is already running. Fix: call run() once per consumer; create another consumer for another handler.'), { field: 'run' });
+      throw new ConfigError(
+        this.#describe(
+          'is already running. Fix: call run() once per consumer; create another consumer for another handler.',
+        ),
+        { field: 'run' },
+      );
     }
     if (typeof handler !== 'function') {
       throw new ConfigError('consumer.run(handler) takes a function.', { field: 'handler' });
@@ -241,9 +279,47 @@ export class QueueConsumer<T> implements Consumer<T> {
       void delivery.release().catch((error: unknown) => this.#reportSettleError(error));
       return;
     }
-    const running = new Running(delivery, this.#reportSettleError);
+    const middleware = this.#context.middleware;
+    const running = new Running(delivery, this.#reportSettleError, middleware !== undefined);
     this.#running.add(running);
-    running.done = this.#process(running, handler);
+    running.done = middleware ? this.#processThrough(middleware, running, handler) : this.#process(running, handler);
+  }
+
+  /**
+   * Handles one delivery inside the handle middleware. A middleware that fails before the handling
+   * began fails the message (retry or dead-letter); one that fails after it is reported; one that
+   * returns without calling `next()` has filtered the message out, and it is acked.
+   */
+  async #processThrough(middleware: HandleChain, running: Running, handler: Handler<T>): Promise<void> {
+    const { delivery } = running;
+    const context: HandleContext = {
+      system: this.#context.transport.name,
+      queue: this.#context.queue,
+      group: this.#group,
+      id: delivery.id,
+      key: delivery.key,
+      headers: delivery.headers,
+      attempt: delivery.attempt,
+      bodyBytes: delivery.body.byteLength,
+    };
+    let began = false;
+    try {
+      await middleware(context, async () => {
+        began = true;
+        await this.#process(running, handler);
+        return running.outcome ?? HANDED_BACK;
+      });
+      if (!began) {
+        await running.settle(ACKED, () => delivery.ack());
+        this.#running.delete(running);
+      }
+    } catch (error) {
+      if (began) this.#reportSettleError(error);
+      else {
+        await this.#settleFailure(running, toError(error));
+        this.#running.delete(running);
+      }
+    }
   }
 
   /** Handles one delivery to its end; never rejects (anything unexpected fails the message). */
@@ -253,37 +329,45 @@ export class QueueConsumer<T> implements Consumer<T> {
     let sharedClaim = false;
     try {
       const { queue, codec, schema, observer } = this.#context;
-      if (delivery.ignored) observer?.onIgnored?.({ queue, group: this.#group, id: delivery.id, ignored: delivery.ignored });
+      if (delivery.ignored)
+        observer?.onIgnored?.({ queue, group: this.#group, id: delivery.id, ignored: delivery.ignored });
       if (delivery.invalid !== undefined) {
-        await running.settle(() => this.#deadLetter(delivery, new EnvelopeError(delivery.invalid as string)));
+        await this.#settleDeadLetter(running, new EnvelopeError(delivery.invalid as string));
         return;
       }
       if (delivery.attempt > this.#policy.maxAttempts) {
         // Its attempts were spent by consumers that died holding it: running it again would only
         // repeat the crash and hold up the messages behind it.
         const error = new AttemptsExhaustedError(delivery.attempt, delivery.abandoned ?? 0, this.#policy.maxAttempts);
-        await running.settle(() => this.#deadLetter(delivery, error));
+        await this.#settleDeadLetter(running, error);
         return;
       }
       let body: T;
+      let cloudEvent: CloudEventAttributes | undefined;
       try {
-        this.#checkContentType(delivery.headers[Headers.contentType]);
-        body = runCodec('DECODE_FAILED', codec, delivery.body);
+        const event = this.#context.cloudEvents?.read(delivery.body, delivery.headers);
+        cloudEvent = event?.attributes;
+        this.#checkContentType(event ? event.contentType : delivery.headers[HeaderNames.contentType]);
+        body = runCodec('DECODE_FAILED', codec, event ? event.data : delivery.body);
         if (schema) await validateBody(schema, queue, body);
       } catch (error) {
         // Undecodable or schema-invalid: no retry can fix it.
-        await running.settle(() => this.#deadLetter(delivery, toError(error)));
+        await this.#settleDeadLetter(running, toError(error));
         return;
       }
       if (this.#store) {
         claim = await claimId(this.#store, `${this.#scope()}\u0000${delivery.id}`);
-        const found = this.#store.claim ? await this.#claimShared(this.#store, delivery.id) : (await this.#store.has(this.#scope(), delivery.id)) ? 'done' : 'claimed';
+        const found = this.#store.claim
+          ? await this.#claimShared(this.#store, delivery.id)
+          : (await this.#store.has(this.#scope(), delivery.id))
+            ? 'done'
+            : 'claimed';
         if (found === 'closing') {
           await running.handBack();
           return;
         }
         if (found === 'done') {
-          await running.settle(() => delivery.ack());
+          await running.settle(DUPLICATE, () => delivery.ack());
           observer?.onDuplicate?.({ queue, group: this.#group, id: delivery.id });
           return;
         }
@@ -302,6 +386,7 @@ export class QueueConsumer<T> implements Consumer<T> {
         attempt: delivery.attempt,
         queue,
         group: this.#group,
+        ...(cloudEvent && { cloudEvent }),
         signal,
         ack: () => (this.#finished ? this.#rejectClosed() : this.#ack(running, started)),
         nack: (error?: unknown) =>
@@ -318,11 +403,13 @@ export class QueueConsumer<T> implements Consumer<T> {
       await this.#ack(running, started);
     } catch (error) {
       // Not the handler: a throwing idempotency store, say. The retry must be able to claim the id again.
-      await running.settle(() => this.#failed(delivery, toError(error)));
+      await this.#settleFailure(running, toError(error));
     } finally {
       // Not recorded as processed (failed, retried, handed back): let a later copy claim it.
       if (sharedClaim && !running.recorded) {
-        await this.#store?.release?.(this.#scope(), delivery.id).catch((error: unknown) => this.#reportSettleError(error));
+        await this.#store
+          ?.release?.(this.#scope(), delivery.id)
+          .catch((error: unknown) => this.#reportSettleError(error));
       }
       claim?.();
       this.#running.delete(running);
@@ -343,13 +430,13 @@ export class QueueConsumer<T> implements Consumer<T> {
   }
 
   #ack(running: Running, started: number): Promise<void> {
-    return running.settle(() => this.#acked(running, started));
+    return running.settle(ACKED, () => this.#acked(running, started));
   }
 
   /** On close, a handler stopped by the closing signal hands its message back instead of failing it. */
   #fail(running: Running, signal: AbortSignal, error: Error): Promise<void> {
     const closing = signal.aborted && this.#closing.signal.aborted;
-    return running.settle(() => (closing ? running.delivery.release() : this.#failed(running.delivery, error)));
+    return closing ? running.handBack() : this.#settleFailure(running, error);
   }
 
   /** Runs the handler; past `handlerTimeoutMs` it fails with `HandlerTimeoutError` and its signal aborts. */
@@ -398,9 +485,21 @@ export class QueueConsumer<T> implements Consumer<T> {
     }
   }
 
-  async #failed(delivery: Delivery, error: Error): Promise<void> {
-    if (!this.#policy.shouldRetry(error, delivery.attempt)) return this.#deadLetter(delivery, error);
+  /** Retries or dead-letters, per the retry policy. */
+  #settleFailure(running: Running, error: Error): Promise<void> {
+    const { delivery } = running;
+    if (!this.#policy.shouldRetry(error, delivery.attempt)) return this.#settleDeadLetter(running, error);
     const delayMs = this.#policy.delayMs(delivery.attempt);
+    return running.settle({ kind: 'retried', error, delayMs }, () => this.#retry(delivery, error, delayMs));
+  }
+
+  #settleDeadLetter(running: Running, error: Error): Promise<void> {
+    return running.settle({ kind: 'dead-lettered', error, deadLetterQueue: this.#deadLetterQueue }, () =>
+      this.#deadLetter(running.delivery, error),
+    );
+  }
+
+  async #retry(delivery: Delivery, error: Error, delayMs: number): Promise<void> {
     await delivery.retry(delayMs);
     this.#context.observer?.onRetried?.({
       queue: this.#context.queue,
@@ -415,12 +514,12 @@ export class QueueConsumer<T> implements Consumer<T> {
   async #deadLetter(delivery: Delivery, error: Error): Promise<void> {
     const code = error instanceof AnymqError ? error.code : error.name;
     await delivery.deadLetter(this.#deadLetterQueue, {
-      [Headers.error]: error.message.slice(0, 1000),
-      [Headers.errorCode]: code,
-      [Headers.attempts]: String(delivery.attempt),
-      [Headers.originQueue]: this.#context.queue,
-      [Headers.originGroup]: this.#group,
-      [Headers.deadLetteredAt]: String(Date.now()),
+      [HeaderNames.error]: error.message.slice(0, 1000),
+      [HeaderNames.errorCode]: code,
+      [HeaderNames.originAttempt]: String(delivery.attempt),
+      [HeaderNames.originQueue]: this.#context.queue,
+      [HeaderNames.originGroup]: this.#group,
+      [HeaderNames.deadLetteredAt]: String(Date.now()),
     });
     this.#context.observer?.onDeadLettered?.({
       queue: this.#context.queue,
@@ -439,7 +538,11 @@ export class QueueConsumer<T> implements Consumer<T> {
 
   #rejectClosed(): Promise<never> {
     return Promise.reject(
-      new ClosedError(this.#describe('is closed: ack() and nack() are only valid while it runs; the message is redelivered if it was not settled.')),
+      new ClosedError(
+        this.#describe(
+          'is closed: ack() and nack() are only valid while it runs; the message is redelivered if it was not settled.',
+        ),
+      ),
     );
   }
 

@@ -12,7 +12,9 @@ export type ErrorCode =
   | 'HANDLER_TIMEOUT'
   | 'CONSUMER_CRASHED'
   | 'ATTEMPTS_EXHAUSTED'
-  | 'INVALID_ENVELOPE';
+  | 'INVALID_ENVELOPE'
+  | 'TOPOLOGY_FAILED'
+  | 'ACCESS_DENIED';
 
 /** Base of every error anymq throws: a `code`, a message that says what to do, and the cause. */
 export class AnymqError extends Error {
@@ -71,6 +73,23 @@ export class ConnectionError extends AnymqError {
 export class PublishError extends AnymqError {
   constructor(message: string, cause?: unknown) {
     super('PUBLISH_FAILED', message, { cause });
+  }
+}
+
+/**
+ * The broker refused to create or check what a queue needs (an exchange, a queue, a topic, a
+ * stream): from `send`, `consumer.run()` or a reconnect. Nothing was sent or subscribed.
+ */
+export class TopologyError extends AnymqError {
+  constructor(message: string, cause?: unknown) {
+    super('TOPOLOGY_FAILED', message, { cause });
+  }
+}
+
+/** The broker refused the user: wrong credentials, or no permission on the vhost or resource. */
+export class AccessDeniedError extends AnymqError {
+  constructor(message: string, cause?: unknown) {
+    super('ACCESS_DENIED', message, { cause });
   }
 }
 

@@ -2,14 +2,19 @@
  * Header names anymq writes and reads. They are stable and documented so that a plain amqplib or
  * kafkajs program can read what anymq wrote, and the other way round. All values are strings.
  */
-export const Headers = {
+export const HeaderNames = {
   /** The message id, used for idempotent consumption. */
   id: 'x-anymq-id',
   /** Milliseconds since the epoch at which the producer sent the message. */
   timestamp: 'x-anymq-timestamp',
   /** The partition or ordering key, for brokers that have no native key. */
   key: 'x-anymq-key',
-  /** How many delivery attempts came before this one (0 on the first delivery). */
+  /**
+   * On a copy anymq wrote to deliver a message again (a retry, a hand-back, a crash counted): the
+   * `Message.attempt` of that delivery. Absent on a first delivery (attempt 1).
+   */
+  attempt: 'x-anymq-attempt',
+  /** Before 0.2, instead of `attempt`: attempt − 1. Still read (never written) until 0.3. */
   retries: 'x-anymq-retries',
   /**
    * How many earlier deliveries ended with their consumer gone before it settled the message (a
@@ -21,8 +26,8 @@ export const Headers = {
   error: 'x-anymq-error',
   /** On a dead-lettered message: the last error's `code` or class name. */
   errorCode: 'x-anymq-error-code',
-  /** On a dead-lettered message: how many attempts were made. */
-  attempts: 'x-anymq-attempts',
+  /** On a dead-lettered message: the `Message.attempt` of its last delivery in the queue it came from. */
+  originAttempt: 'x-anymq-origin-attempt',
   /** On a dead-lettered message: the queue it came from. */
   originQueue: 'x-anymq-origin-queue',
   /** On a dead-lettered message: the consumer group that gave up on it. */
@@ -35,3 +40,16 @@ export const Headers = {
 
 /** Prefix of the headers anymq owns; user headers must not use it. */
 export const RESERVED_HEADER_PREFIX = 'x-anymq-';
+
+/**
+ * The headers that carry a message's own bookkeeping (id, send time, key, counts): an adapter reads
+ * them into the delivery and does not pass them on as headers to the handler.
+ */
+export const BOOKKEEPING_HEADERS: readonly string[] = [
+  HeaderNames.id,
+  HeaderNames.timestamp,
+  HeaderNames.key,
+  HeaderNames.attempt,
+  HeaderNames.retries,
+  HeaderNames.abandoned,
+];

@@ -1,3 +1,5 @@
+import type { CloudEventAttributes, CloudEventSendOptions } from './cloud-events.js';
+
 /** A message as a handler sees it. */
 export interface Message<T> {
   readonly id: string;
@@ -11,6 +13,8 @@ export interface Message<T> {
   readonly attempt: number;
   readonly queue: string;
   readonly group: string;
+  /** The CloudEvent's attributes, when the queue reads CloudEvents and this message is one. */
+  readonly cloudEvent?: CloudEventAttributes;
   /** Aborts when the consumer closes, so a long handler can stop early; it is then redelivered. */
   readonly signal: AbortSignal;
   /** Acknowledge now, before the handler returns. Rejects with `ClosedError` once the consumer closed. */
@@ -28,6 +32,8 @@ export interface SendOptions {
   delayMs?: number;
   /** The message id; a random UUID by default. Reuse it to make a resend deduplicable. */
   id?: string;
+  /** CloudEvent attributes for this message; only on a queue with `cloudEvents`. */
+  cloudEvent?: CloudEventSendOptions;
 }
 
 export interface SendResult {

@@ -13,3 +13,41 @@ export interface Observer {
   /** An ack or nack the broker did not take; the message stays unsettled there and comes back. */
   onError?(event: { queue: string; group: string; error: Error }): void;
 }
+
+type Hook = (event: never) => unknown;
+
+/**
+ * The observer with every hook it has guarded, as OpenTelemetry guards its instrumentations: a hook
+ * that throws (or returns a promise that rejects) never changes the outcome of a send or a delivery.
+ * The first failure of each hook is reported as a process warning (`ANYMQ_OBSERVER_HOOK`); later
+ * ones are ignored. Absent hooks stay absent, so they still cost nothing.
+ */
+export function guardObserver(observer: Observer | undefined): Observer | undefined {
+  if (!observer) return undefined;
+  const guarded: Record<string, Hook> = {};
+  for (const name of Object.keys(observer) as (keyof Observer)[]) {
+    const hook = observer[name] as Hook | undefined;
+    if (typeof hook !== 'function') continue;
+    let reported = false;
+    const report = (error: unknown) => {
+      if (reported) return;
+      reported = true;
+      process.emitWarning(
+        `observer.${name} threw, and anymq ignores it (this once reported): ${String((error as Error)?.stack ?? error)}`,
+        {
+          code: 'ANYMQ_OBSERVER_HOOK',
+        },
+      );
+    };
+    guarded[name] = (event) => {
+      try {
+        const result = hook.call(observer, event);
+        if (typeof (result as Promise<unknown> | undefined)?.then === 'function')
+          (result as Promise<unknown>).then(undefined, report);
+      } catch (error) {
+        report(error);
+      }
+    };
+  }
+  return guarded as Observer;
+}

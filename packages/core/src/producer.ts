@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { CloudEvents } from './cloud-events.js';
 import { type Codec, runCodec } from './codec.js';
 import { ClosedError, ConfigError, PublishError } from './errors.js';
-import { Headers, RESERVED_HEADER_PREFIX } from './headers.js';
+import { HeaderNames, RESERVED_HEADER_PREFIX } from './headers.js';
 import type { SendOptions, SendResult } from './message.js';
+import type { OutgoingView, SendChain } from './middleware.js';
 import type { Observer } from './observer.js';
 import { type StandardSchemaV1, validateBody } from './schema.js';
 import { Semaphore } from './semaphore.js';
@@ -27,7 +29,9 @@ export interface ProducerContext<T> {
   readonly queue: string;
   readonly codec: Codec<T>;
   readonly schema: StandardSchemaV1 | undefined;
+  readonly cloudEvents: CloudEvents | undefined;
   readonly observer: Observer | undefined;
+  readonly middleware: SendChain | undefined;
 }
 
 export class QueueProducer<T> implements Producer<T> {
@@ -51,7 +55,7 @@ export class QueueProducer<T> implements Producer<T> {
     }
     this.#context = context;
     this.#inFlight = new Semaphore(maxInFlight);
-    this.#plainHeaders = Object.freeze({ [Headers.contentType]: context.codec.contentType });
+    this.#plainHeaders = Object.freeze({ [HeaderNames.contentType]: context.codec.contentType });
     this.#maxMessageBytes = context.transport.capabilities.maxMessageBytes;
   }
 
@@ -100,8 +104,13 @@ export class QueueProducer<T> implements Producer<T> {
     if (--this.#pending === 0) this.#idle?.();
   }
 
-  /** Publishes within the in-flight bound. Not async on the fast path: a send costs one promise less. */
   #publish(outgoing: readonly OutgoingMessage[]): Promise<void> {
+    const { middleware } = this.#context;
+    return middleware ? this.#publishThroughMiddleware(middleware, outgoing) : this.#publishNow(outgoing);
+  }
+
+  /** Publishes within the in-flight bound. Not async on the fast path: a send costs one promise less. */
+  #publishNow(outgoing: readonly OutgoingMessage[]): Promise<void> {
     const { transport, queue, observer } = this.#context;
     if (observer?.onSent || !this.#inFlight.tryAcquire()) return this.#publishSlowPath(outgoing);
     try {
@@ -113,6 +122,20 @@ export class QueueProducer<T> implements Producer<T> {
   }
 
   readonly #releaseSlot = (): void => this.#inFlight.release();
+
+  /** Publishes what the send middleware let through, with the headers it set. */
+  #publishThroughMiddleware(middleware: SendChain, outgoing: readonly OutgoingMessage[]): Promise<void> {
+    const { transport, queue } = this.#context;
+    const messages: OutgoingView[] = outgoing.map((m) => ({
+      id: m.id,
+      key: m.key,
+      bodyBytes: m.body.byteLength,
+      headers: { ...m.headers },
+    }));
+    return middleware({ system: transport.name, queue, messages }, () =>
+      this.#publishNow(outgoing.map((m, i) => ({ ...m, headers: messages[i]?.headers ?? m.headers }))),
+    );
+  }
 
   /** Waits for a free slot and times the publish for the observer. */
   async #publishSlowPath(outgoing: readonly OutgoingMessage[]): Promise<void> {
@@ -146,14 +169,22 @@ export class QueueProducer<T> implements Producer<T> {
       throw new ConfigError('send option "delayMs" must be zero or more milliseconds.', { field: 'delayMs' });
     }
     const headers = options?.headers ? this.#withUserHeaders(options.headers) : this.#plainHeaders;
-    return {
-      id: options?.id ?? randomUUID(),
-      body: encoded,
-      key: options?.key,
-      headers,
-      timestamp: Date.now(),
-      delayMs,
-    };
+    const id = options?.id ?? randomUUID();
+    const timestamp = Date.now();
+    const { cloudEvents } = this.#context;
+    if (cloudEvents) {
+      const event = cloudEvents.write(id, timestamp, encoded, headers, codec as Codec<unknown>, options?.cloudEvent);
+      return { id, body: event.body, key: options?.key, headers: event.headers, timestamp, delayMs };
+    }
+    if (options?.cloudEvent) {
+      throw new ConfigError(
+        `send option "cloudEvent" needs a queue that writes CloudEvents. Fix: add cloudEvents: { source, type } to the options of queue "${this.#context.queue}".`,
+        {
+          field: 'cloudEvent',
+        },
+      );
+    }
+    return { id, body: encoded, key: options?.key, headers, timestamp, delayMs };
   }
 
   #withUserHeaders(userHeaders: Record<string, string>): Record<string, string> {

@@ -1,3 +1,4 @@
+import type { CloudEvents, CloudEventsOptions } from './cloud-events.js';
 import type { Codec } from './codec.js';
 import type { QueueConsumer } from './consumer.js';
 import { type Consumer, type ConsumerOptions } from './consumer.js';
@@ -10,6 +11,18 @@ export interface QueueOptions<T> {
   schema?: StandardSchemaV1<unknown, T>;
   /** How bodies become bytes. Default `jsonCodec`. */
   codec?: Codec<T>;
+  /**
+   * Write every message as a CloudEvent and read CloudEvents (structured, or binary where the
+   * transport has a binding) with their attributes on `message.cloudEvent`. Plain messages still arrive.
+   */
+  cloudEvents?: CloudEventsOptions;
+}
+
+/** What a queue's producers and consumers share: how bodies are written, checked and wrapped. */
+export interface QueueSettings<T> {
+  readonly codec: Codec<T>;
+  readonly schema: StandardSchemaV1 | undefined;
+  readonly cloudEvents: CloudEvents | undefined;
 }
 
 /** A named destination. Cheap to create; holds no connection of its own. */
@@ -21,28 +34,26 @@ export interface Queue<T> {
 
 /** What a queue needs from its client: it keeps the client's list of producers and consumers. */
 export interface QueueHost {
-  producer<T>(queue: string, codec: Codec<T>, schema: StandardSchemaV1 | undefined, options?: ProducerOptions): QueueProducer<T>;
-  consumer<T>(queue: string, codec: Codec<T>, schema: StandardSchemaV1 | undefined, options: ConsumerOptions): QueueConsumer<T>;
+  producer<T>(queue: string, settings: QueueSettings<T>, options?: ProducerOptions): QueueProducer<T>;
+  consumer<T>(queue: string, settings: QueueSettings<T>, options: ConsumerOptions): QueueConsumer<T>;
 }
 
 export class NamedQueue<T> implements Queue<T> {
   readonly name: string;
   readonly #host: QueueHost;
-  readonly #codec: Codec<T>;
-  readonly #schema: StandardSchemaV1 | undefined;
+  readonly #settings: QueueSettings<T>;
 
-  constructor(host: QueueHost, name: string, codec: Codec<T>, schema: StandardSchemaV1 | undefined) {
+  constructor(host: QueueHost, name: string, settings: QueueSettings<T>) {
     this.#host = host;
     this.name = name;
-    this.#codec = codec;
-    this.#schema = schema;
+    this.#settings = settings;
   }
 
   producer(options?: ProducerOptions): Producer<T> {
-    return this.#host.producer(this.name, this.#codec, this.#schema, options);
+    return this.#host.producer(this.name, this.#settings, options);
   }
 
   consumer(options: ConsumerOptions): Consumer<T> {
-    return this.#host.consumer(this.name, this.#codec, this.#schema, options);
+    return this.#host.consumer(this.name, this.#settings, options);
   }
 }

@@ -7,13 +7,17 @@ describe('redaction', () => {
     expect(redactUrl('kafka://k:9092?password=s3cret&x=1')).toBe('kafka://k:9092?password=***&x=1');
     expect(redactUrl('amqp://rabbit:5672')).toBe('amqp://rabbit:5672');
     expect(redactUrl('amqp://user:S3cr@tPass@host:5672/v')).toBe('amqp://user:***@host:5672/v');
-    expect(redactUrl('see amqp://user:a@b@c@host/v and amqp://u:p@h')).toBe('see amqp://user:***@host/v and amqp://u:***@h');
+    expect(redactUrl('see amqp://user:a@b@c@host/v and amqp://u:p@h')).toBe(
+      'see amqp://user:***@host/v and amqp://u:***@h',
+    );
   });
 
   it('masks passwords of URLs anywhere in a text, such as an error message', () => {
-    expect(redactUrl('could not connect to amqps://app:pa:ss@rabbit:5671/prod (ECONNREFUSED); also kafka://k:9092?token=abc now')).toBe(
-      'could not connect to amqps://app:***@rabbit:5671/prod (ECONNREFUSED); also kafka://k:9092?token=*** now',
-    );
+    expect(
+      redactUrl(
+        'could not connect to amqps://app:pa:ss@rabbit:5671/prod (ECONNREFUSED); also kafka://k:9092?token=abc now',
+      ),
+    ).toBe('could not connect to amqps://app:***@rabbit:5671/prod (ECONNREFUSED); also kafka://k:9092?token=*** now');
   });
 
   it('masks secrets anywhere in a config', () => {

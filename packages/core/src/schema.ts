@@ -8,16 +8,13 @@ export interface StandardSchemaV1<Input = unknown, Output = Input> {
   readonly '~standard': {
     readonly version: 1;
     readonly vendor: string;
-    readonly validate: (
-      value: unknown,
-    ) => StandardResult<Output> | Promise<StandardResult<Output>>;
+    readonly validate: (value: unknown) => StandardResult<Output> | Promise<StandardResult<Output>>;
     readonly types?: { readonly input: Input; readonly output: Output } | undefined;
   };
 }
 
 type StandardResult<Output> =
-  | { readonly value: Output; readonly issues?: undefined }
-  | { readonly issues: readonly StandardIssue[] };
+  { readonly value: Output; readonly issues?: undefined } | { readonly issues: readonly StandardIssue[] };
 
 interface StandardIssue {
   readonly message: string;
@@ -25,17 +22,11 @@ interface StandardIssue {
 }
 
 /** Resolves when `value` satisfies `schema`; otherwise rejects with a `ValidationError`. */
-export async function validateBody(
-  schema: StandardSchemaV1,
-  queue: string,
-  value: unknown,
-): Promise<void> {
+export async function validateBody(schema: StandardSchemaV1, queue: string, value: unknown): Promise<void> {
   const result = await schema['~standard'].validate(value);
   if (!result.issues) return;
   const issues = result.issues.map((issue) => ({
-    path: (issue.path ?? [])
-      .map((part) => String(typeof part === 'object' ? part.key : part))
-      .join('.'),
+    path: (issue.path ?? []).map((part) => String(typeof part === 'object' ? part.key : part)).join('.'),
     message: issue.message,
   }));
   throw new ValidationError(queue, issues);

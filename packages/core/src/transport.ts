@@ -32,8 +32,55 @@ export interface Capabilities {
    * consumer's process.
    */
   readonly countsAbandonedDeliveries: boolean;
+  /**
+   * The header prefix of the broker's CloudEvents protocol binding for binary mode (Kafka: `ce_`),
+   * if it has one. Without it, CloudEvents travel in structured mode only.
+   */
+  readonly cloudEventsHeaderPrefix?: string;
+  /**
+   * The broker stores a message sent again with the same id (`SendOptions.id`) once, within a
+   * window (NATS JetStream's duplicate window): the copy never reaches a consumer.
+   */
+  readonly deduplicatesById?: boolean;
   /** Largest body the transport accepts, in bytes, if it knows one. */
   readonly maxMessageBytes?: number;
+  /** What `inspect` can tell on this backend; a figure it cannot know is undefined. Absent: nothing. */
+  readonly inspection?: InspectionCapabilities;
+}
+
+/** Which figures of `QueueInspection` a transport reports. */
+export interface InspectionCapabilities {
+  /** `GroupInspection.waiting`. */
+  readonly waiting: boolean;
+  /** `GroupInspection.inFlight`. */
+  readonly inFlight: boolean;
+  /** `GroupInspection.consumers`. */
+  readonly consumers: boolean;
+  /** `QueueInspection.deadLetters`. */
+  readonly deadLetters: boolean;
+  /** Without `groups`, `inspect` finds the queue's groups itself. */
+  readonly listsGroups: boolean;
+}
+
+/** What the broker tells about one consumer group of a queue. */
+export interface GroupInspection {
+  readonly group: string;
+  /** Stored for this group and not yet handed to it (Kafka: its lag on the queue's topic). */
+  readonly waiting: number | undefined;
+  /** Handed to a member and not yet settled. */
+  readonly inFlight: number | undefined;
+  /** Members consuming now. */
+  readonly consumers: number | undefined;
+  /** Kafka: per partition of the queue's topic, the committed offset (undefined: none yet), the end and the lag. */
+  readonly partitions?: readonly { partition: number; committed: string | undefined; end: string; lag: number }[];
+}
+
+/** What the broker tells about a queue: its groups, and the depth of its dead-letter queue. */
+export interface QueueInspection {
+  readonly queue: string;
+  readonly groups: readonly GroupInspection[];
+  /** Messages in `<queue>.dlq`. */
+  readonly deadLetters: number | undefined;
 }
 
 /** A message on its way out, already encoded. */
@@ -100,11 +147,7 @@ export interface Transport {
   /** Resolves once every message is stored as durably as the transport allows, in order. */
   publish(queue: string, messages: readonly OutgoingMessage[]): Promise<void>;
   /** Calls `onDelivery` for each message, with at most `prefetch` unsettled at once. */
-  subscribe(
-    queue: string,
-    options: SubscribeOptions,
-    onDelivery: (delivery: Delivery) => void,
-  ): Promise<Subscription>;
+  subscribe(queue: string, options: SubscribeOptions, onDelivery: (delivery: Delivery) => void): Promise<Subscription>;
   /** Release every resource. Called once, after every subscription is closed. */
   close(): Promise<void>;
   /** The broker's product and version, where the protocol reports them (e.g. `RabbitMQ 3.13.7`). */
@@ -115,9 +158,11 @@ export interface Transport {
    * tests that make throwaway queues; a transport that keeps nothing on a broker leaves it out.
    */
   deleteQueue?(queue: string, groups: readonly string[]): Promise<void>;
-}
-
-/** What an adapter package exports so that `connect({ backend })` can load it by name. */
-export interface AdapterModule<C = unknown> {
-  createTransport(config: C): Transport;
+  /** One round trip to the broker (its protocol's ping); rejects when it does not answer. */
+  ping?(): Promise<void>;
+  /**
+   * The figures `capabilities.inspection` declares, for `queue` and `groups` (when empty and the
+   * transport `listsGroups`: every group it finds). A group the broker does not know has undefined figures.
+   */
+  inspect?(queue: string, groups: readonly string[]): Promise<QueueInspection>;
 }
