@@ -4,7 +4,14 @@ import { PartitionLedger, formatRecord, parseRecord } from './attempt-ledger.js'
 describe('attempt ledger records', () => {
   it('round-trips and ignores what it did not write', () => {
     expect(parseRecord(formatRecord({ h: 12n, b: 1, s: 10n, n: 2 }))).toEqual({ h: 12n, b: 1, s: 10n, n: 2 });
-    for (const foreign of [null, '', 'event-id-3', 'anymq-attempts/1 h=-1', 'anymq-attempts/1 h=1e9', `anymq-attempts/1 h=${'9'.repeat(30)}`]) {
+    for (const foreign of [
+      null,
+      '',
+      'event-id-3',
+      'anymq-attempts/1 h=-1',
+      'anymq-attempts/1 h=1e9',
+      `anymq-attempts/1 h=${'9'.repeat(30)}`,
+    ]) {
       expect(parseRecord(foreign), String(foreign)).toBeUndefined();
     }
     expect(parseRecord('anymq-attempts/1 h=5 b=99999 s=x n=1')).toEqual({ h: 5n });
@@ -33,7 +40,7 @@ describe('PartitionLedger', () => {
     expect(ledger.stillCommitted(130n, 'anymq-attempts/1 h=260')).toBe(false); // another member moved it on
   });
 
-  it("knows its own record after a rejoin even if the answer to the commit that wrote it was lost", () => {
+  it('knows its own record after a rejoin even if the answer to the commit that wrote it was lost', () => {
     const ledger = new PartitionLedger('t', 0, 100n, undefined, 64, 'a1b2c3');
     ledger.position = 150n;
     expect(parseRecord(ledger.metadata())).toMatchObject({ o: 'a1b2c3' });

@@ -36,8 +36,14 @@ const MAX_COUNT = 1_000;
 /** Reads a record written by `format`; anything else (another program's metadata, garbage) is none. */
 export function parseRecord(metadata: string | null | undefined): LedgerRecord | undefined {
   if (!metadata || metadata.length > 512 || !metadata.startsWith(`${TAG} `)) return undefined;
-  const fields = new Map(metadata.slice(TAG.length + 1).split(' ').map((pair) => pair.split('=', 2) as [string, string]));
-  const offset = (name: string) => (/^\d{1,19}$/.test(fields.get(name) ?? '') ? BigInt(fields.get(name) as string) : undefined);
+  const fields = new Map(
+    metadata
+      .slice(TAG.length + 1)
+      .split(' ')
+      .map((pair) => pair.split('=', 2) as [string, string]),
+  );
+  const offset = (name: string) =>
+    /^\d{1,19}$/.test(fields.get(name) ?? '') ? BigInt(fields.get(name) as string) : undefined;
   const count = (name: string) => {
     const text = fields.get(name) ?? '';
     return /^\d{1,4}$/.test(text) && Number(text) <= MAX_COUNT ? Number(text) : undefined;
@@ -48,7 +54,12 @@ export function parseRecord(metadata: string | null | undefined): LedgerRecord |
   const n = count('n');
   const b = count('b');
   const o = /^[0-9a-f]{1,32}$/.test(fields.get('o') ?? '') ? fields.get('o') : undefined;
-  return { h, ...(b === undefined ? {} : { b }), ...(s === undefined || n === undefined ? {} : { s, n }), ...(o === undefined ? {} : { o }) };
+  return {
+    h,
+    ...(b === undefined ? {} : { b }),
+    ...(s === undefined || n === undefined ? {} : { s, n }),
+    ...(o === undefined ? {} : { o }),
+  };
 }
 
 export function formatRecord(record: LedgerRecord): string {
@@ -160,8 +171,18 @@ export class PartitionLedger {
    * member (a commit that landed though its answer was lost, as when connections are cut).
    */
   stillCommitted(offset: bigint | undefined, metadata: string | null | undefined): boolean {
-    if (this.#lastCommitted !== undefined && this.#lastCommitted.offset === offset && this.#lastCommitted.metadata === metadata) return true;
-    return this.owner !== undefined && parseRecord(metadata)?.o === this.owner && offset !== undefined && (this.position ?? 0n) >= offset;
+    if (
+      this.#lastCommitted !== undefined &&
+      this.#lastCommitted.offset === offset &&
+      this.#lastCommitted.metadata === metadata
+    )
+      return true;
+    return (
+      this.owner !== undefined &&
+      parseRecord(metadata)?.o === this.owner &&
+      offset !== undefined &&
+      (this.position ?? 0n) >= offset
+    );
   }
 
   /** The metadata to commit with `position`. `clean`: leaving with nothing in a handler's hands. */
@@ -172,7 +193,8 @@ export class PartitionLedger {
     if (clean) return formatRecord(suspects ? { h: this.#suspectsEnd, b: this.#base, ...o } : { h: position, ...o });
     const h = this.#requestedEnd > this.#suspectsEnd ? this.#requestedEnd : this.#suspectsEnd;
     if (!suspects) return formatRecord({ h, ...o });
-    const isolated = this.#isolated && this.#isolated.offset >= position ? { s: this.#isolated.offset, n: this.#isolated.runs } : {};
+    const isolated =
+      this.#isolated && this.#isolated.offset >= position ? { s: this.#isolated.offset, n: this.#isolated.runs } : {};
     return formatRecord({ h, b: this.#base, ...isolated, ...o });
   }
 }

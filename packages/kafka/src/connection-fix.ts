@@ -15,14 +15,17 @@ interface KafkajsConnection {
  * connection-drop fault test. The fix clears the read buffer whenever a connection opens a new socket.
  */
 export function installConnectionFix(): void {
-  patchKafkajs<KafkajsConnection>('src/network/connection.js', 'connect', (connect) =>
-    function connectWithEmptyBuffer(this: KafkajsConnection) {
-      if (!this.isConnected() && Array.isArray(this.chunks)) {
-        this.chunks = [];
-        this.bytesBuffered = 0;
-        this.bytesNeeded = 4; // the size prefix of the next response
-      }
-      return connect.call(this);
-    },
+  patchKafkajs<KafkajsConnection>(
+    'src/network/connection.js',
+    'connect',
+    (connect) =>
+      function connectWithEmptyBuffer(this: KafkajsConnection) {
+        if (!this.isConnected() && Array.isArray(this.chunks)) {
+          this.chunks = [];
+          this.bytesBuffered = 0;
+          this.bytesNeeded = 4; // the size prefix of the next response
+        }
+        return connect.call(this);
+      },
   );
 }

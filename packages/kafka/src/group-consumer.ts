@@ -1,4 +1,4 @@
-import { Headers, type Delivery, type SubscribeOptions, type Subscription } from '@anymq/core';
+import { HeaderNames, type Delivery, type SubscribeOptions, type Subscription } from '@anymq/core/transport';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import { PartitionLedger } from './attempt-ledger.js';
@@ -15,7 +15,10 @@ export interface GroupConsumerHost {
   /** For startFrom 'latest': point a group that has no offsets yet at the end of these topics. */
   startAtEnd(groupId: string, topics: string[]): Promise<void>;
   /** The group's committed offset (undefined where none) and its metadata, per partition of `topic`. */
-  committedOffsets(groupId: string, topic: string): Promise<Map<number, { offset: bigint | undefined; metadata: string | null }>>;
+  committedOffsets(
+    groupId: string,
+    topic: string,
+  ): Promise<Map<number, { offset: bigint | undefined; metadata: string | null }>>;
   readonly joinTimeoutMs: number;
 }
 
@@ -83,7 +86,12 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
   #markLeft!: () => void;
   readonly #left = new Promise<void>((resolve) => (this.#markLeft = resolve));
 
-  constructor(host: GroupConsumerHost, queue: string, options: SubscribeOptions, onDelivery: (delivery: Delivery) => void) {
+  constructor(
+    host: GroupConsumerHost,
+    queue: string,
+    options: SubscribeOptions,
+    onDelivery: (delivery: Delivery) => void,
+  ) {
     this.#host = host;
     this.#queue = queue;
     this.#options = options;
@@ -112,7 +120,10 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
       this.#committed.clear();
     });
     const joined = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`consumer group ${this.#groupId} did not join within ${this.#host.joinTimeoutMs} ms`)), this.#host.joinTimeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`consumer group ${this.#groupId} did not join within ${this.#host.joinTimeoutMs} ms`)),
+        this.#host.joinTimeoutMs,
+      );
       const off = this.#consumer.on(this.#consumer.events.GROUP_JOIN, () => {
         clearTimeout(timer);
         off();
@@ -175,10 +186,13 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
           this.#consumer.seek({ topic, partition, offset: message.offset });
           const resume = pause();
           // Past Node's timer limit (about 24.8 days) the timer fires early and the record waits again.
-          const timer = setTimeout(() => {
-            this.#timers.delete(timer);
-            resume();
-          }, Math.min(wait, 2_147_483_647));
+          const timer = setTimeout(
+            () => {
+              this.#timers.delete(timer);
+              resume();
+            },
+            Math.min(wait, 2_147_483_647),
+          );
           this.#timers.add(timer);
           return;
         }
@@ -230,7 +244,12 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
           if (suspect) this.#endAlone();
           return;
         }
-        this.#deliver({ trackerKey, tracker, ledger, topic, partition, offset, keyLock, alone: suspect }, message, fields, abandoned);
+        this.#deliver(
+          { trackerKey, tracker, ledger, topic, partition, offset, keyLock, alone: suspect },
+          message,
+          fields,
+          abandoned,
+        );
         lastDelivered = message.offset;
       }
     } finally {
@@ -284,13 +303,16 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
    * again). 'slow' past COMMIT_WAIT_MS: the record runs without its ledger entry (a crash then may
    * go uncounted) rather than the consumer stalling on its own bookkeeping.
    */
-  async #untilCommitted(commit: Promise<void>, heartbeat: () => Promise<void>): Promise<'committed' | 'rejoin' | 'slow'> {
+  async #untilCommitted(
+    commit: Promise<void>,
+    heartbeat: () => Promise<void>,
+  ): Promise<'committed' | 'rejoin' | 'slow'> {
     let outcome: 'committed' | 'rejoin' | undefined;
     commit.then(
       () => (outcome = 'committed'),
       () => (outcome = 'rejoin'),
     );
-    for (const deadline = Date.now() + COMMIT_WAIT_MS; ; ) {
+    for (const deadline = Date.now() + COMMIT_WAIT_MS; ;) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([commit.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, 500)))]);
       clearTimeout(timer);
@@ -320,7 +342,14 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
       this.#earlier.delete(trackerKey);
       ledger = earlier?.stillCommitted(found?.offset, found?.metadata)
         ? earlier
-        : new PartitionLedger(topic, partition, found?.offset, found?.metadata, Math.max(64, 2 * this.#options.prefetch), this.#owner);
+        : new PartitionLedger(
+            topic,
+            partition,
+            found?.offset,
+            found?.metadata,
+            Math.max(64, 2 * this.#options.prefetch),
+            this.#owner,
+          );
       this.#ledgers.set(trackerKey, ledger);
     }
     return ledger;
@@ -346,7 +375,10 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
   /** DeliveryOwner: a copy on the group's retry topic, due after `delayMs`. */
   retryLater(record: KafkaMessage, id: string, attempt: number, delayMs: number): Promise<void> {
     const topic = retryTopic(this.#queue, this.#options.group);
-    const copy = copyOf(record, id, { [Headers.retries]: String(attempt), [NOT_BEFORE_HEADER]: String(Date.now() + delayMs) });
+    const copy = copyOf(record, id, {
+      [HeaderNames.attempt]: String(attempt + 1),
+      [NOT_BEFORE_HEADER]: String(Date.now() + delayMs),
+    });
     return this.#untilProduced(() => this.#host.produce(topic, [copy]));
   }
 
@@ -435,7 +467,8 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
   #commitLedger(trackerKey: string, ledger: PartitionLedger, clean = false): Promise<void> {
     if (ledger.position === undefined) return Promise.resolve();
     // Settles call this for every record: the record's text is made once per round, at the flush.
-    if (this.#commits.get(trackerKey)?.clean !== clean) this.#commits.set(trackerKey, { topic: ledger.topic, partition: ledger.partition, ledger, clean });
+    if (this.#commits.get(trackerKey)?.clean !== clean)
+      this.#commits.set(trackerKey, { topic: ledger.topic, partition: ledger.partition, ledger, clean });
     this.#nextRound ??= deferred();
     const round = this.#nextRound.promise;
     this.#committing ??= this.#flushCommits();
@@ -449,7 +482,7 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
    */
   async #flushCommits(): Promise<void> {
     try {
-      for (let failures = 0; this.#commits.size > 0; ) {
+      for (let failures = 0; this.#commits.size > 0;) {
         const batch = [...this.#commits.entries()];
         this.#commits.clear();
         const round = this.#nextRound;
@@ -463,7 +496,14 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
           reservedEnd: ledger.requestedEnd,
         }));
         try {
-          await this.#consumer.commitOffsets(records.map(({ topic, partition, offset, metadata }) => ({ topic, partition, offset: String(offset), metadata })));
+          await this.#consumer.commitOffsets(
+            records.map(({ topic, partition, offset, metadata }) => ({
+              topic,
+              partition,
+              offset: String(offset),
+              metadata,
+            })),
+          );
           for (const record of records) record.ledger.committed(record.offset, record.metadata, record.reservedEnd);
           round?.resolve();
           failures = 0;
@@ -501,7 +541,9 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
       for (const timer of this.#timers) clearTimeout(timer);
       if (this.#unsettled === 0) {
         // Nothing is in a handler's hands: say so, so that the next owner suspects nothing.
-        await Promise.all([...this.#ledgers].map(([key, ledger]) => this.#commitLedger(key, ledger, true))).catch(() => undefined);
+        await Promise.all([...this.#ledgers].map(([key, ledger]) => this.#commitLedger(key, ledger, true))).catch(
+          () => undefined,
+        );
       }
       await this.#committing;
       await this.#consumer.disconnect().catch(() => undefined);

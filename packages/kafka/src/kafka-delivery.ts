@@ -1,4 +1,4 @@
-import type { Delivery } from '@anymq/core';
+import type { Delivery } from '@anymq/core/transport';
 import type { KafkaMessage } from 'kafkajs';
 import type { PartitionLedger } from './attempt-ledger.js';
 import type { IncomingFields } from './kafka-message.js';

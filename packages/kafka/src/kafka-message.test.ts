@@ -32,16 +32,39 @@ describe('Kafka message mapping', () => {
 
   it('ignores implausible counts and schedules from other producers', () => {
     for (const hostile of ['99999999999999999999', '-5', 'abc', '1e3', String(2 ** 62)]) {
-      const fields = fromKafkaMessage(record({ 'x-anymq-retries': hostile, [NOT_BEFORE_HEADER]: hostile }), 'orders', 0);
+      const fields = fromKafkaMessage(
+        record({ 'x-anymq-attempt': hostile, 'x-anymq-retries': hostile, [NOT_BEFORE_HEADER]: hostile }),
+        'orders',
+        0,
+      );
       expect(fields.attempt, hostile).toBe(1);
       expect(fields.notBefore, hostile).toBe(0);
-      expect(fields.ignored, hostile).toEqual([`x-anymq-retries=${hostile}`, `x-anymq-not-before=${hostile}`]);
+      expect(fields.ignored, hostile).toEqual([
+        `x-anymq-attempt=${hostile}`,
+        `x-anymq-retries=${hostile}`,
+        `x-anymq-not-before=${hostile}`,
+      ]);
     }
+    expect(fromKafkaMessage(record({ 'x-anymq-attempt': '0' }), 'orders', 0)).toMatchObject({
+      attempt: 1,
+      ignored: ['x-anymq-attempt=0'],
+    });
+  });
+
+  it('still reads the older x-anymq-retries (attempt − 1) of copies written before 0.2; x-anymq-attempt wins', () => {
+    expect(fromKafkaMessage(record({ 'x-anymq-retries': '2' }), 'orders', 0).attempt).toBe(3);
+    expect(fromKafkaMessage(record({ 'x-anymq-attempt': '5', 'x-anymq-retries': '2' }), 'orders', 0).attempt).toBe(5);
+    expect(fromKafkaMessage(record({ 'x-anymq-retries': '2', 'x-anymq-attempt': '5' }), 'orders', 0).attempt).toBe(5);
   });
 
   it('reads ids, attempts and schedules, and hides its own headers from the handler', () => {
     const fields = fromKafkaMessage(
-      record({ 'x-anymq-id': 'm-1', 'x-anymq-retries': '2', [NOT_BEFORE_HEADER]: '1700000001000', tenant: Buffer.from('acme') }),
+      record({
+        'x-anymq-id': 'm-1',
+        'x-anymq-attempt': '3',
+        [NOT_BEFORE_HEADER]: '1700000001000',
+        tenant: Buffer.from('acme'),
+      }),
       'orders',
       3,
     );
@@ -62,8 +85,12 @@ describe('Kafka message mapping', () => {
     expect(fields.attempt).toBe(1);
   });
 
-  it('copies keep key, value and headers but not the schedule', () => {
-    const copy = copyOf(record({ tenant: 'acme', 'x-anymq-retries': '1', [NOT_BEFORE_HEADER]: '5' }), 'm-1', { 'x-anymq-error': 'boom' });
+  it('copies keep key, value and headers but not the schedule or the attempt (a dead letter starts at 1)', () => {
+    const copy = copyOf(
+      record({ tenant: 'acme', 'x-anymq-attempt': '2', 'x-anymq-retries': '1', [NOT_BEFORE_HEADER]: '5' }),
+      'm-1',
+      { 'x-anymq-error': 'boom' },
+    );
     expect(copy.headers).toEqual({ tenant: 'acme', 'x-anymq-id': 'm-1', 'x-anymq-error': 'boom' });
     expect(copy.key?.toString()).toBe('k');
   });

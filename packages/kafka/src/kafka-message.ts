@@ -1,4 +1,4 @@
-import { Headers, type OutgoingMessage, ignoredHeader, readWireCount } from '@anymq/core';
+import { HeaderNames, type OutgoingMessage, ignoredHeader, readAttempt } from '@anymq/core/transport';
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
 
 /** Header with the time (epoch ms) before which a message on a retry or delay topic must wait. */
@@ -13,10 +13,9 @@ export function toKafkaMessage(message: OutgoingMessage, extraHeaders: Record<st
     key: message.key ?? null,
     value: Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength),
     timestamp: String(message.timestamp),
-    headers: { ...message.headers, [Headers.id]: message.id, ...extraHeaders },
+    headers: { ...message.headers, [HeaderNames.id]: message.id, ...extraHeaders },
   };
 }
-
 
 export interface IncomingFields {
   readonly id: string;
@@ -37,24 +36,24 @@ export interface IncomingFields {
 export function fromKafkaMessage(message: KafkaMessage, topic: string, partition: number): IncomingFields {
   const headers: Record<string, string> = {};
   let id: string | undefined;
-  let retries = 0;
+  let attempt = 1;
   let notBefore = 0;
   let ignored: string[] | undefined;
   const raw = message.headers;
+  let attemptRead = false;
   if (raw) {
     for (const name of Object.keys(raw)) {
       const value = headerText(raw[name]);
       if (value === undefined) continue;
-      if (name === Headers.id) id = value;
-      else if (name === Headers.retries) {
-        const count = readWireCount(value);
-        if (count === undefined) (ignored ??= []).push(ignoredHeader(name, value));
-        retries = count ?? 0;
+      if (name === HeaderNames.id) id = value;
+      else if (name === HeaderNames.attempt || name === HeaderNames.retries) {
+        // Both names at the first of them, so that what is ignored is reported in header order.
+        if (!attemptRead) attempt = readAttempt((other) => headerText(raw[other]), (ignored ??= []));
+        attemptRead = true;
       } else if (name === NOT_BEFORE_HEADER) {
         notBefore = readEpochMs(value);
         if (notBefore === 0 && value.trim() !== '0') (ignored ??= []).push(ignoredHeader(name, value));
-      }
-      else headers[name] = value;
+      } else headers[name] = value;
     }
   }
   return {
@@ -63,9 +62,9 @@ export function fromKafkaMessage(message: KafkaMessage, topic: string, partition
     key: message.key === null || message.key === undefined ? undefined : message.key.toString('utf8'),
     headers,
     timestamp: Number(message.timestamp),
-    attempt: retries + 1,
+    attempt,
     notBefore,
-    ...(ignored ? { ignored } : {}),
+    ...(ignored?.length ? { ignored } : {}),
   };
 }
 
@@ -97,12 +96,13 @@ export function readHeaders(headers: IHeaders | undefined): Record<string, strin
  */
 export function copyOf(message: KafkaMessage, id: string, extraHeaders: Record<string, string>): Message {
   const headers = readHeaders(message.headers);
-  delete headers[Headers.retries];
+  delete headers[HeaderNames.attempt];
+  delete headers[HeaderNames.retries];
   delete headers[NOT_BEFORE_HEADER];
   return {
     key: message.key ?? null,
     value: message.value,
     timestamp: message.timestamp,
-    headers: { ...headers, [Headers.id]: id, ...extraHeaders },
+    headers: { ...headers, [HeaderNames.id]: id, ...extraHeaders },
   };
 }

@@ -1,24 +1,29 @@
 import {
-  type BackendConfig,
+  AccessDeniedError,
   type Capabilities,
   ClosedError,
   ConnectionError,
   DEFAULT_CONNECT_TIMEOUT_MS,
   type Delivery,
+  type GroupInspection,
   type OutgoingMessage,
   PublishError,
+  type QueueInspection,
   type SubscribeOptions,
   type Subscription,
+  TopologyError,
   type Transport,
   connectWithin,
-} from '@anymq/core';
+} from '@anymq/core/transport';
 import { type Admin, CompressionTypes, Kafka, type Message, type Producer, type SASLOptions, logLevel } from 'kafkajs';
 import { GroupConsumer, type GroupConsumerHost } from './group-consumer.js';
 import { NOT_BEFORE_HEADER, toKafkaMessage } from './kafka-message.js';
 import { SendBatcher } from './send-batcher.js';
+import { stablePartitioner } from './stable-partitioner.js';
 import { delayTopic, kafkaGroupId, retryTopic } from './topics.js';
 import { installConnectionFix } from './connection-fix.js';
 import { installRequestQueueFix } from './request-queue-fix.js';
+import type { KafkaConfig } from './config.js';
 
 const capabilities: Capabilities = {
   durable: true,
@@ -32,6 +37,11 @@ const capabilities: Capabilities = {
   deadLetters: true,
   multipleQueues: true,
   countsAbandonedDeliveries: true,
+  // The CloudEvents Kafka protocol binding: binary mode puts the attributes in `ce_` headers.
+  cloudEventsHeaderPrefix: 'ce_',
+  // Kafka knows offsets and members, not what a member holds unsettled. A group id is
+  // `<queue>.<group>` and both may contain dots, so a queue's groups cannot be told from a list.
+  inspection: { waiting: true, inFlight: false, consumers: true, deadLetters: true, listsGroups: false },
 };
 
 installConnectionFix();
@@ -45,7 +55,7 @@ export class KafkaTransport implements Transport, GroupConsumerHost {
   readonly capabilities: Capabilities;
   readonly kafka: Kafka;
   readonly joinTimeoutMs = 30_000;
-  readonly #config: BackendConfig<'kafka'>;
+  readonly #config: KafkaConfig;
   readonly #admin: Admin;
   #producer: Producer;
   readonly #batcher: SendBatcher;
@@ -53,7 +63,7 @@ export class KafkaTransport implements Transport, GroupConsumerHost {
   readonly #consumers = new Set<GroupConsumer>();
   #closed = false;
 
-  constructor(config: BackendConfig<'kafka'>) {
+  constructor(config: KafkaConfig) {
     this.#config = config;
     this.capabilities = { ...capabilities, maxMessageBytes: config.maxMessageBytes ?? defaultMaxMessageBytes };
     this.kafka = new Kafka({
@@ -88,11 +98,16 @@ export class KafkaTransport implements Transport, GroupConsumerHost {
         await this.#admin.connect();
         await this.#producer.connect();
       })();
-      await connectWithin(connecting, timeoutMs, `Kafka at ${this.#config.brokers.join(',')}`, () => this.#disconnectClients());
+      await connectWithin(connecting, timeoutMs, `Kafka at ${this.#config.brokers.join(',')}`, () =>
+        this.#disconnectClients(),
+      );
     } catch (error) {
       if (error instanceof ConnectionError) throw error;
       await this.#disconnectClients();
-      throw new ConnectionError(`could not connect to Kafka at ${this.#config.brokers.join(',')}: ${String((error as Error).message)}. Fix: check that Kafka runs there and that the brokers list (host:port) is right.`, error);
+      throw new ConnectionError(
+        `could not connect to Kafka at ${this.#config.brokers.join(',')}: ${String((error as Error).message)}. Fix: check that Kafka runs there and that the brokers list (host:port) is right.`,
+        error,
+      );
     }
   }
 
@@ -101,7 +116,8 @@ export class KafkaTransport implements Transport, GroupConsumerHost {
     const now = [];
     const later = [];
     for (const message of messages) {
-      if (message.delayMs > 0) later.push(toKafkaMessage(message, { [NOT_BEFORE_HEADER]: String(Date.now() + message.delayMs) }));
+      if (message.delayMs > 0)
+        later.push(toKafkaMessage(message, { [NOT_BEFORE_HEADER]: String(Date.now() + message.delayMs) }));
       else now.push(toKafkaMessage(message));
     }
     if (now.length > 0) {
@@ -114,7 +130,11 @@ export class KafkaTransport implements Transport, GroupConsumerHost {
     }
   }
 
-  async subscribe(queue: string, options: SubscribeOptions, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
+  async subscribe(
+    queue: string,
+    options: SubscribeOptions,
+    onDelivery: (delivery: Delivery) => void,
+  ): Promise<Subscription> {
     this.#assertOpen();
     const consumer = new GroupConsumer(this, queue, options, onDelivery);
     await consumer.start();
@@ -138,9 +158,15 @@ export class KafkaTransport implements Transport, GroupConsumerHost {
     } catch (error) {
       const type = (error as { type?: string }).type;
       if (type === 'MESSAGE_TOO_LARGE') {
-        throw new PublishError(`Kafka refused a message for "${topic}" as too large (broker message.max.bytes, 1 MiB by default). Fix: send smaller bodies or raise max.message.bytes on the topic.`, error);
+        throw new PublishError(
+          `Kafka refused a message for "${topic}" as too large (broker message.max.bytes, 1 MiB by default). Fix: send smaller bodies or raise max.message.bytes on the topic.`,
+          error,
+        );
       }
-      throw new PublishError(`Kafka did not acknowledge messages for "${topic}": ${String((error as Error).message)}`, error);
+      throw new PublishError(
+        `Kafka did not acknowledge messages for "${topic}": ${String((error as Error).message)}`,
+        error,
+      );
     }
   }
 
@@ -173,11 +199,24 @@ export class KafkaTransport implements Transport, GroupConsumerHost {
           })),
         });
         const { topics: described } = await this.#admin.fetchTopicMetadata({ topics });
-        if (described.every((topic) => topic.partitions.length > 0 && topic.partitions.every((p) => p.leader >= 0))) return;
-        throw Object.assign(new Error(`no leader yet for every partition of ${topics.join(', ')}`), { retriable: true });
+        if (described.every((topic) => topic.partitions.length > 0 && topic.partitions.every((p) => p.leader >= 0)))
+          return;
+        throw Object.assign(new Error(`no leader yet for every partition of ${topics.join(', ')}`), {
+          retriable: true,
+        });
       } catch (error) {
         if (attempt >= 20 || (error as { retriable?: boolean }).retriable !== true) {
-          throw new PublishError(`Kafka could not create the topics ${topics.join(', ')}: ${String((error as Error).message)}. Fix: check that the broker allows topic creation (or create them), and its replication settings.`, error);
+          const reason = String((error as Error).message);
+          if ((error as { type?: string }).type === 'TOPIC_AUTHORIZATION_FAILED' || /authoriz/i.test(reason)) {
+            throw new AccessDeniedError(
+              `Kafka denied creating the topics ${topics.join(', ')}: ${reason}. Fix: grant the client's principal CREATE on them (kafka-acls --add --operation Create --topic …), or create them beforehand.`,
+              error,
+            );
+          }
+          throw new TopologyError(
+            `Kafka could not create the topics ${topics.join(', ')}: ${reason}. Fix: check that the broker allows topic creation (or create them), and its replication settings.`,
+            error,
+          );
         }
         await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 50 * attempt)));
       }
@@ -189,8 +228,54 @@ export class KafkaTransport implements Transport, GroupConsumerHost {
       const [committed] = await this.#admin.fetchOffsets({ groupId, topics: [topic] });
       if (committed?.partitions.some((p) => p.offset !== '-1')) continue;
       const ends = await this.#admin.fetchTopicOffsets(topic);
-      await this.#admin.setOffsets({ groupId, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
+      await this.#admin.setOffsets({
+        groupId,
+        topic,
+        partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
+      });
     }
+  }
+
+  /** A metadata request. */
+  async ping(): Promise<void> {
+    this.#assertOpen();
+    await this.#admin.describeCluster();
+  }
+
+  /**
+   * Per group, the lag on the queue's topic (end offset minus committed offset, or minus the first
+   * offset kept where the group committed none: where a group starting from `earliest` begins)
+   * and its members. Kafka cannot tell a group that never existed from one that left without
+   * committing, so on an existing topic every group named has figures.
+   */
+  async inspect(queue: string, groups: readonly string[]): Promise<QueueInspection> {
+    this.#assertOpen();
+    const topics = new Set(await this.#admin.listTopics());
+    const dlq = `${queue}.dlq`;
+    const deadLetters = topics.has(dlq)
+      ? (await this.#admin.fetchTopicOffsets(dlq)).reduce((sum, p) => sum + Number(BigInt(p.high) - BigInt(p.low)), 0)
+      : 0;
+    if (!topics.has(queue)) {
+      const unknown = { waiting: undefined, inFlight: undefined, consumers: undefined };
+      return { queue, groups: groups.map((group) => ({ group, ...unknown })), deadLetters };
+    }
+    const ends = await this.#admin.fetchTopicOffsets(queue);
+    const groupIds = groups.map((group) => kafkaGroupId(queue, group));
+    const described = groupIds.length > 0 ? (await this.#admin.describeGroups(groupIds)).groups : [];
+    const inspected = await Promise.all(
+      groups.map(async (group, index): Promise<GroupInspection> => {
+        const committed = await this.committedOffsets(groupIds[index] as string, queue);
+        const partitions = ends.map(({ partition, high, low }) => {
+          const offset = committed.get(partition)?.offset;
+          const lag = Number(BigInt(high) - (offset ?? BigInt(low)));
+          return { partition, committed: offset?.toString(), end: high, lag: Math.max(0, lag) };
+        });
+        const members = described.find((g) => g.groupId === groupIds[index])?.members.length ?? 0;
+        const waiting = partitions.reduce((sum, p) => sum + p.lag, 0);
+        return { group, waiting, inFlight: undefined, consumers: members, partitions };
+      }),
+    );
+    return { queue, groups: inspected, deadLetters };
   }
 
   /** The queue's topic, its delay topic, each group's retry topic, the dead-letter topic, and the groups. */
@@ -201,14 +286,23 @@ export class KafkaTransport implements Transport, GroupConsumerHost {
     const present = topics.filter((topic) => existing.has(topic));
     if (present.length > 0) await this.#admin.deleteTopics({ topics: present });
     for (const topic of topics) this.#topics.delete(topic);
-    if (groups.length > 0) await this.#admin.deleteGroups(groups.map((group) => kafkaGroupId(queue, group))).catch(() => undefined);
+    if (groups.length > 0)
+      await this.#admin.deleteGroups(groups.map((group) => kafkaGroupId(queue, group))).catch(() => undefined);
   }
 
   #newProducer(): Producer {
-    return this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    return this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: stablePartitioner,
+    });
   }
 
-  async committedOffsets(groupId: string, topic: string): Promise<Map<number, { offset: bigint | undefined; metadata: string | null }>> {
+  async committedOffsets(
+    groupId: string,
+    topic: string,
+  ): Promise<Map<number, { offset: bigint | undefined; metadata: string | null }>> {
     const [committed] = await this.#admin.fetchOffsets({ groupId, topics: [topic] });
     const result = new Map<number, { offset: bigint | undefined; metadata: string | null }>();
     for (const { partition, offset, metadata } of committed?.partitions ?? []) {

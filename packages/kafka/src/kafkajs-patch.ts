@@ -5,7 +5,11 @@ import { createRequire } from 'node:module';
  * its bugs are fixed here), once per process. A kafkajs whose module or method does not look as
  * expected is left alone.
  */
-export function patchKafkajs<T extends object>(modulePath: string, method: string, replace: (original: (this: T, ...args: unknown[]) => unknown) => (this: T, ...args: unknown[]) => unknown): void {
+export function patchKafkajs<T extends object>(
+  modulePath: string,
+  method: string,
+  replace: (original: (this: T, ...args: unknown[]) => unknown) => (this: T, ...args: unknown[]) => unknown,
+): void {
   let cls: { prototype: Record<string | symbol, unknown> } | undefined;
   try {
     cls = createRequire(import.meta.url)(`kafkajs/${modulePath}`) as typeof cls;

@@ -12,10 +12,13 @@ interface KafkajsRequestQueue {
  * no throttle that check has nothing to do, so it is not scheduled.
  */
 export function installRequestQueueFix(): void {
-  patchKafkajs<KafkajsRequestQueue>('src/network/requestQueue/index.js', 'scheduleCheckPendingRequests', (schedule) =>
-    function scheduleOnlyWhenDue(this: KafkajsRequestQueue) {
-      if (this.pending.length === 0 && this.throttledUntil <= Date.now()) return;
-      return schedule.call(this);
-    },
+  patchKafkajs<KafkajsRequestQueue>(
+    'src/network/requestQueue/index.js',
+    'scheduleCheckPendingRequests',
+    (schedule) =>
+      function scheduleOnlyWhenDue(this: KafkajsRequestQueue) {
+        if (this.pending.length === 0 && this.throttledUntil <= Date.now()) return;
+        return schedule.call(this);
+      },
   );
 }

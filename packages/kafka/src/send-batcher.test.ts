@@ -12,9 +12,13 @@ describe('SendBatcher', () => {
     const requests: ProducerBatch[] = [];
     const batcher = new SendBatcher(recordingProducer(requests), { maxMessages: 3, maxBytes: 10_000 });
     const value = Buffer.alloc(10);
-    await Promise.all(Array.from({ length: 7 }, (_, i) => batcher.send(i % 2 ? 'a' : 'b', [{ value, key: String(i) }])));
+    await Promise.all(
+      Array.from({ length: 7 }, (_, i) => batcher.send(i % 2 ? 'a' : 'b', [{ value, key: String(i) }])),
+    );
     expect(requests.map((r) => r.topicMessages?.reduce((n, t) => n + t.messages.length, 0))).toEqual([3, 3, 1]);
-    const keys = requests.flatMap((r) => r.topicMessages?.flatMap((t) => t.messages.map((m) => `${t.topic}${String(m.key)}`)) ?? []);
+    const keys = requests.flatMap(
+      (r) => r.topicMessages?.flatMap((t) => t.messages.map((m) => `${t.topic}${String(m.key)}`)) ?? [],
+    );
     expect(keys.filter((k) => k.startsWith('a'))).toEqual(['a1', 'a3', 'a5']);
   });
 
@@ -45,7 +49,9 @@ describe('SendBatcher', () => {
     expect(requests.map((r) => r.topicMessages?.[0]?.messages.length)).toEqual([2, 2, 2]);
   });
   it('resends a request refused as out of sequence once, with a new producer; other errors fail the sends', async () => {
-    const refused = Object.assign(new Error('The broker received an out of order sequence number'), { type: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
+    const refused = Object.assign(new Error('The broker received an out of order sequence number'), {
+      type: 'OUT_OF_ORDER_SEQUENCE_NUMBER',
+    });
     const broken = { sendBatch: async () => Promise.reject(refused) } as unknown as Producer;
     const requests: ProducerBatch[] = [];
     let replaced = 0;
@@ -60,11 +66,14 @@ describe('SendBatcher', () => {
     await batcher.send('a', [{ value: Buffer.from('x') }]);
     expect(replaced).toBe(1);
     expect(requests).toHaveLength(1);
-    const failing = new SendBatcher({ sendBatch: async () => Promise.reject(new Error('broker down')) } as unknown as Producer, {
-      maxMessages: 10,
-      maxBytes: 10_000,
-      replaceProducer: async () => Promise.reject(new Error('not to be called')),
-    });
+    const failing = new SendBatcher(
+      { sendBatch: async () => Promise.reject(new Error('broker down')) } as unknown as Producer,
+      {
+        maxMessages: 10,
+        maxBytes: 10_000,
+        replaceProducer: async () => Promise.reject(new Error('not to be called')),
+      },
+    );
     await expect(failing.send('a', [{ value: Buffer.from('x') }])).rejects.toThrow('broker down');
   });
 });

@@ -26,10 +26,14 @@ export class SendBatcher {
 
   /**
    * `replaceProducer`: a new, connected producer, for when kafkajs' idempotent producer lost track
-   * of its sequence numbers (OUT_OF_ORDER_SEQUENCE_NUMBER, tulios/kafkajs#598 and #1005: a request
-   * to several new partitions retried in part). A new producer id starts every sequence afresh.
+   * of its sequence numbers (OUT_OF_ORDER_SEQUENCE_NUMBER, tulios/kafkajs#598 and #1005). Its
+   * common cause, a retry that put messages on other partitions, is gone (stable-partitioner.ts);
+   * this stays for any other. A new producer id starts every sequence afresh.
    */
-  constructor(producer: Producer, options: { maxMessages: number; maxBytes: number; compression?: number; replaceProducer?: () => Promise<Producer> }) {
+  constructor(
+    producer: Producer,
+    options: { maxMessages: number; maxBytes: number; compression?: number; replaceProducer?: () => Promise<Producer> },
+  ) {
     this.#producer = producer;
     this.#replaceProducer = options.replaceProducer;
     this.#maxMessages = options.maxMessages;
@@ -82,7 +86,8 @@ export class SendBatcher {
             // The broker refused the request as out of sequence: nothing of it was written for that
             // partition. Once, with a new producer; partitions of the request that were written
             // before may then be written twice (at-least-once).
-            if ((error as { type?: string }).type !== 'OUT_OF_ORDER_SEQUENCE_NUMBER' || !this.#replaceProducer) throw error;
+            if ((error as { type?: string }).type !== 'OUT_OF_ORDER_SEQUENCE_NUMBER' || !this.#replaceProducer)
+              throw error;
             this.#producer = await this.#replaceProducer();
             await this.#producer.sendBatch(request);
           }

@@ -15,7 +15,10 @@ describe('core consumer edge cases, on the memory transport', () => {
       add: () => undefined,
     };
     const handled = new Inbox<number>();
-    await mq.queue<string>('orders').consumer({ group: 'g', idempotency: { store: flaky }, retry: { initialDelayMs: 1 } }).run((m) => handled.push(m.attempt));
+    await mq
+      .queue<string>('orders')
+      .consumer({ group: 'g', idempotency: { store: flaky }, retry: { initialDelayMs: 1 } })
+      .run((m) => handled.push(m.attempt));
     await mq.queue<string>('orders').producer().send('x');
     await handled.waitFor(1, 'the retried message', 5_000);
     expect(handled.items).toEqual([2]);

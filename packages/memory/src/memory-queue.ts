@@ -1,4 +1,4 @@
-import type { Delivery } from '@anymq/core';
+import type { Delivery, GroupInspection } from '@anymq/core/transport';
 import { RingBuffer } from './ring-buffer.js';
 
 /** A message as the memory transport stores it: shared by every group, never copied. */
@@ -46,6 +46,20 @@ export class MemoryQueue {
 
   get nextSeq(): number {
     return this.#firstSeq + this.#log.length;
+  }
+
+  /** Messages in the log: not yet read by every group (all of them while there is no group). */
+  get size(): number {
+    return this.#log.length;
+  }
+
+  /** The group of this name, if it exists. */
+  existingGroup(name: string): MemoryGroup | undefined {
+    return this.#groups.get(name);
+  }
+
+  get groupNames(): string[] {
+    return [...this.#groups.keys()];
   }
 
   hasSpace(): boolean {
@@ -114,6 +128,18 @@ export class MemoryGroup {
     cursor: number,
   ) {
     this.cursor = cursor;
+  }
+
+  inspect(): GroupInspection {
+    let inFlight = 0;
+    for (const subscriber of this.#subscribers) inFlight += subscriber.unsettled;
+    return {
+      group: this.name,
+      // Retries waiting for their delay are counted once they are due.
+      waiting: this.queue.nextSeq - this.cursor + this.#redeliveries.length,
+      inFlight,
+      consumers: this.#subscribers.length,
+    };
   }
 
   subscribe(prefetch: number, onDelivery: (delivery: MemoryDelivery) => void): () => void {

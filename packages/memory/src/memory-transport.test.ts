@@ -1,8 +1,15 @@
-import type { Delivery } from '@anymq/core';
+import type { Delivery } from '@anymq/core/transport';
 import { describe, expect, it } from 'vitest';
 import { MemoryTransport } from './memory-transport.js';
 
-const message = (id: string, delayMs = 0) => ({ id, body: new Uint8Array(), key: undefined, headers: {}, timestamp: 0, delayMs });
+const message = (id: string, delayMs = 0) => ({
+  id,
+  body: new Uint8Array(),
+  key: undefined,
+  headers: {},
+  timestamp: 0,
+  delayMs,
+});
 
 describe('MemoryTransport', () => {
   it('shares a group round-robin, even when messages arrive one by one between idle dispatches', async () => {

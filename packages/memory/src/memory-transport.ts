@@ -1,11 +1,12 @@
 import {
   type Capabilities,
   ClosedError,
+  type QueueInspection,
   type OutgoingMessage,
   type SubscribeOptions,
   type Subscription,
   type Transport,
-} from '@anymq/core';
+} from '@anymq/core/transport';
 import { type MemoryDelivery, MemoryQueue, type StoredMessage } from './memory-queue.js';
 
 export interface MemoryTransportOptions {
@@ -32,7 +33,10 @@ export const memoryCapabilities: Capabilities = {
 /** The in-process transport: exact, fast, no I/O and no hidden sleeps. Messages die with the process. */
 export class MemoryTransport implements Transport {
   readonly name = 'memory';
-  readonly capabilities = memoryCapabilities;
+  readonly capabilities: Capabilities = {
+    ...memoryCapabilities,
+    inspection: { waiting: true, inFlight: true, consumers: true, deadLetters: true, listsGroups: true },
+  };
   readonly #capacity: number;
   readonly #queues = new Map<string, MemoryQueue>();
   readonly #timers = new Set<NodeJS.Timeout>();
@@ -85,6 +89,22 @@ export class MemoryTransport implements Transport {
     this.#queues.delete(`${queue}.dlq`);
   }
 
+  async ping(): Promise<void> {
+    this.#assertOpen();
+  }
+
+  async inspect(queueName: string, groups: readonly string[]): Promise<QueueInspection> {
+    this.#assertOpen();
+    const queue = this.#queues.get(queueName);
+    const names = groups.length > 0 ? groups : (queue?.groupNames ?? []);
+    const unknown = { waiting: undefined, inFlight: undefined, consumers: undefined };
+    return {
+      queue: queueName,
+      groups: names.map((name) => queue?.existingGroup(name)?.inspect() ?? { group: name, ...unknown }),
+      deadLetters: this.#queues.get(`${queueName}.dlq`)?.size ?? 0,
+    };
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     for (const timer of this.#timers) clearTimeout(timer);
@@ -104,7 +124,12 @@ export class MemoryTransport implements Transport {
   #queue(name: string): MemoryQueue {
     let queue = this.#queues.get(name);
     if (!queue) {
-      queue = new MemoryQueue(name, this.#capacity, (target, message) => this.#deadLetter(target, message), this.#timers);
+      queue = new MemoryQueue(
+        name,
+        this.#capacity,
+        (target, message) => this.#deadLetter(target, message),
+        this.#timers,
+      );
       this.#queues.set(name, queue);
     }
     return queue;

@@ -13,4 +13,5 @@ runContractSuite('memory', () => new MemoryTransport(), {
   deadLetters: true,
   multipleQueues: true,
   countsAbandonedDeliveries: false,
+  inspection: { waiting: true, inFlight: true, consumers: true, deadLetters: true, listsGroups: true },
 });

@@ -7,7 +7,9 @@ const message = (deliveryTag: number) => ({ fields: { deliveryTag } }) as unknow
 /** Records the acks a channel would send, as `tag` or `tag+` (multiple). */
 function recorder() {
   const acks: string[] = [];
-  const channel = { ack: (m: Message, allUpTo?: boolean) => void acks.push(`${m.fields.deliveryTag}${allUpTo ? '+' : ''}`) };
+  const channel = {
+    ack: (m: Message, allUpTo?: boolean) => void acks.push(`${m.fields.deliveryTag}${allUpTo ? '+' : ''}`),
+  };
   return { acks, channel };
 }
 

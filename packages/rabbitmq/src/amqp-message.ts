@@ -1,17 +1,16 @@
 import { createHash } from 'node:crypto';
-import { Headers, type OutgoingMessage, ignoredHeader, readWireCount } from '@anymq/core';
+import { HeaderNames, type OutgoingMessage, ignoredHeader, readAttempt, readWireCount } from '@anymq/core/transport';
 import type { ConsumeMessage, Options } from 'amqplib';
 
 /**
  * The AMQP form of an anymq message. Plain amqplib programs see: `messageId`, `contentType`,
  * `timestamp` (seconds), persistent delivery, the routing key = the message key, and headers:
- * the user's plus `x-anymq-timestamp` (ms), `x-anymq-key` and, on redeliveries, `x-anymq-retries`.
+ * the user's plus `x-anymq-timestamp` (ms) and `x-anymq-key`.
  */
-export function toPublishOptions(message: OutgoingMessage, retries = 0): Options.Publish {
-  const { [Headers.contentType]: contentType, ...headers } = message.headers;
-  const amqpHeaders: Record<string, string> = { ...headers, [Headers.timestamp]: String(message.timestamp) };
-  if (message.key !== undefined) amqpHeaders[Headers.key] = message.key;
-  if (retries > 0) amqpHeaders[Headers.retries] = String(retries);
+export function toPublishOptions(message: OutgoingMessage): Options.Publish {
+  const { [HeaderNames.contentType]: contentType, ...headers } = message.headers;
+  const amqpHeaders: Record<string, string> = { ...headers, [HeaderNames.timestamp]: String(message.timestamp) };
+  if (message.key !== undefined) amqpHeaders[HeaderNames.key] = message.key;
   return {
     messageId: message.id,
     contentType,
@@ -33,7 +32,21 @@ export function routingKeyFor(key: string | undefined): string {
 const DELIVERY_COUNT_HEADER = 'x-delivery-count';
 
 /** Headers that RabbitMQ or anymq add for bookkeeping; the handler does not see them. */
-const internalHeaders = new Set([Headers.retries, Headers.abandoned, Headers.key, Headers.timestamp, DELIVERY_COUNT_HEADER, 'x-death', 'x-first-death-exchange', 'x-first-death-queue', 'x-first-death-reason', 'x-last-death-exchange', 'x-last-death-queue', 'x-last-death-reason']);
+const internalHeaders = new Set([
+  HeaderNames.attempt,
+  HeaderNames.retries,
+  HeaderNames.abandoned,
+  HeaderNames.key,
+  HeaderNames.timestamp,
+  DELIVERY_COUNT_HEADER,
+  'x-death',
+  'x-first-death-exchange',
+  'x-first-death-queue',
+  'x-first-death-reason',
+  'x-last-death-exchange',
+  'x-last-death-queue',
+  'x-last-death-reason',
+]);
 
 export interface IncomingFields {
   readonly id: string;
@@ -61,14 +74,14 @@ export function fromDelivery(message: ConsumeMessage, exchange: string): Incomin
   for (const [name, value] of Object.entries(raw)) {
     if (!internalHeaders.has(name) && value !== undefined && value !== null) headers[name] = headerText(value);
   }
-  if (message.properties.contentType) headers[Headers.contentType] = String(message.properties.contentType);
-  const keyHeader = raw[Headers.key];
+  if (message.properties.contentType) headers[HeaderNames.contentType] = String(message.properties.contentType);
+  const keyHeader = raw[HeaderNames.key];
   const fromExchange = message.fields.exchange === exchange && message.fields.routingKey !== '';
-  const timestampHeader = Number(raw[Headers.timestamp]);
+  const timestampHeader = Number(raw[HeaderNames.timestamp]);
   const amqpTimestamp = Number(message.properties.timestamp);
   const ignored: string[] = [];
-  const retries = countHeader(raw, Headers.retries, ignored);
-  const abandoned = countHeader(raw, Headers.abandoned, ignored);
+  const attempt = readAttempt((name) => raw[name], ignored);
+  const abandoned = countHeader(raw, HeaderNames.abandoned, ignored);
   return {
     ...(ignored.length > 0 ? { ignored } : {}),
     id: message.properties.messageId ? String(message.properties.messageId) : derivedId(message),
@@ -79,7 +92,7 @@ export function fromDelivery(message: ConsumeMessage, exchange: string): Incomin
       : Number.isFinite(amqpTimestamp) && amqpTimestamp > 0
         ? amqpTimestamp * 1000
         : Date.now(),
-    attempt: retries + 1,
+    attempt,
     abandoned,
   };
 }
@@ -95,7 +108,17 @@ function derivedId(message: ConsumeMessage): string {
   const { exchange, routingKey } = message.fields;
   const { timestamp, correlationId, type, appId, headers } = message.properties;
   const hash = createHash('sha256')
-    .update(JSON.stringify([exchange, routingKey, timestamp ?? null, correlationId ?? null, type ?? null, appId ?? null, headers ? headerEntries(headers) : null]))
+    .update(
+      JSON.stringify([
+        exchange,
+        routingKey,
+        timestamp ?? null,
+        correlationId ?? null,
+        type ?? null,
+        appId ?? null,
+        headers ? headerEntries(headers) : null,
+      ]),
+    )
     .update(message.content)
     .digest();
   hash[6] = ((hash[6] as number) & 0x0f) | 0x50;
@@ -107,7 +130,13 @@ function derivedId(message: ConsumeMessage): string {
 /** Headers as sorted text pairs, without the broker's own bookkeeping (it changes per delivery). */
 function headerEntries(headers: Record<string, unknown>): [string, string][] {
   return Object.keys(headers)
-    .filter((name) => name !== DELIVERY_COUNT_HEADER && !name.startsWith('x-death') && !name.startsWith('x-first-death') && !name.startsWith('x-last-death'))
+    .filter(
+      (name) =>
+        name !== DELIVERY_COUNT_HEADER &&
+        !name.startsWith('x-death') &&
+        !name.startsWith('x-first-death') &&
+        !name.startsWith('x-last-death'),
+    )
     .sort()
     .map((name) => [name, headerText(headers[name])]);
 }
@@ -125,10 +154,14 @@ function headerText(value: unknown): string {
  * (no message id, the routing key, the AMQP timestamp or none), so that every later delivery and
  * the dead letter see the same ones.
  */
-export function copyOptions(message: ConsumeMessage, fields: Pick<IncomingFields, 'id' | 'key' | 'timestamp'>, extraHeaders: Record<string, string>): Options.Publish {
+export function copyOptions(
+  message: ConsumeMessage,
+  fields: Pick<IncomingFields, 'id' | 'key' | 'timestamp'>,
+  extraHeaders: Record<string, string>,
+): Options.Publish {
   const { properties } = message;
-  const identity: Record<string, string> = { [Headers.timestamp]: String(fields.timestamp) };
-  if (fields.key !== undefined) identity[Headers.key] = fields.key;
+  const identity: Record<string, string> = { [HeaderNames.timestamp]: String(fields.timestamp) };
+  if (fields.key !== undefined) identity[HeaderNames.key] = fields.key;
   return {
     messageId: fields.id,
     contentType: properties.contentType,
@@ -139,7 +172,7 @@ export function copyOptions(message: ConsumeMessage, fields: Pick<IncomingFields
     appId: properties.appId,
     timestamp: properties.timestamp,
     persistent: true,
-    headers: withinHeaderBudget({ ...withoutDeathHeaders(properties.headers ?? {}), ...identity, ...extraHeaders }),
+    headers: withinHeaderBudget({ ...withoutBookkeeping(properties.headers ?? {}), ...identity, ...extraHeaders }),
   };
 }
 
@@ -174,10 +207,19 @@ function withinHeaderBudget(headers: Record<string, unknown>): Record<string, un
   return fitted;
 }
 
-/** The broker's bookkeeping describes the original, not the copy: a stale count would be misread. */
-function withoutDeathHeaders(headers: Record<string, unknown>): Record<string, unknown> {
+/**
+ * The broker's bookkeeping describes the original, not the copy: a stale count would be misread.
+ * The headers of a copy, without the broker's dead-lettering records and anymq's attempt counts: a
+ * requeue writes its own, and a dead letter starts again at attempt 1 in its queue.
+ */
+function withoutBookkeeping(headers: Record<string, unknown>): Record<string, unknown> {
   const copy = { ...headers };
   delete copy[DELIVERY_COUNT_HEADER];
-  for (const name of Object.keys(copy)) if (name.startsWith('x-death') || name.startsWith('x-first-death') || name.startsWith('x-last-death')) delete copy[name];
+  delete copy[HeaderNames.attempt];
+  delete copy[HeaderNames.retries];
+  delete copy[HeaderNames.abandoned];
+  for (const name of Object.keys(copy))
+    if (name.startsWith('x-death') || name.startsWith('x-first-death') || name.startsWith('x-last-death'))
+      delete copy[name];
   return copy;
 }

@@ -1,4 +1,4 @@
-import { ConnectionError, PublishError } from '@anymq/core';
+import { ConnectionError, PublishError } from '@anymq/core/transport';
 import type { ConfirmChannel, Message, Options } from 'amqplib';
 import type { Connection } from './connection.js';
 
@@ -77,7 +77,9 @@ export class ConfirmPublisher {
             continue;
           }
           this.#waiting.shift();
-          head.reject(this.#closed ? new ConnectionError('the RabbitMQ transport is closed.') : this.#timedOut(head, error));
+          head.reject(
+            this.#closed ? new ConnectionError('the RabbitMQ transport is closed.') : this.#timedOut(head, error),
+          );
           continue;
         }
         this.#waiting.shift();
@@ -108,7 +110,13 @@ export class ConfirmPublisher {
       this.#inFlight--;
       if (this.#channel) this.#channel = undefined;
       if (isChannelLoss(error) && !this.#closed) this.#requeue(pending);
-      else pending.reject(new PublishError(`amqplib could not publish to "${pending.exchange || pending.routingKey}": ${String(error)}`, error));
+      else
+        pending.reject(
+          new PublishError(
+            `amqplib could not publish to "${pending.exchange || pending.routingKey}": ${String(error)}`,
+            error,
+          ),
+        );
       return true;
     }
   }
@@ -123,18 +131,32 @@ export class ConfirmPublisher {
       room?.();
       const returned = id !== undefined && this.#returned.delete(id);
       if (!error && returned) {
-        pending.reject(new PublishError(`no queue is bound to exchange "${pending.exchange}": the message was returned unroutable (mandatory). Fix: start a consumer group first, or send without mandatory.`));
+        pending.reject(
+          new PublishError(
+            `no queue is bound to exchange "${pending.exchange}": the message was returned unroutable (mandatory). Fix: start a consumer group first, or send without mandatory.`,
+          ),
+        );
       } else if (!error) {
         pending.resolve();
       } else if (this.#channelError) {
         const refusal = this.#channelError;
-        pending.reject(new PublishError(`RabbitMQ closed the channel while publishing to "${pending.exchange || pending.routingKey}": ${refusal.message}`, refusal));
+        pending.reject(
+          new PublishError(
+            `RabbitMQ closed the channel while publishing to "${pending.exchange || pending.routingKey}": ${refusal.message}`,
+            refusal,
+          ),
+        );
       } else if (isChannelLoss(error) && !this.#closed && Date.now() < pending.deadline) {
         this.#requeue(pending); // sent again on the next channel: at-least-once, never silently lost
       } else if (isChannelLoss(error)) {
         pending.reject(this.#timedOut(pending, error));
       } else {
-        pending.reject(new PublishError(`RabbitMQ refused the message for "${pending.exchange || pending.routingKey}" (nack).`, error));
+        pending.reject(
+          new PublishError(
+            `RabbitMQ refused the message for "${pending.exchange || pending.routingKey}" (nack).`,
+            error,
+          ),
+        );
       }
     });
   }
@@ -190,5 +212,8 @@ export class ConfirmPublisher {
 }
 
 function isChannelLoss(error: unknown): boolean {
-  return (error as Error)?.name === 'IllegalOperationError' || /closed|ended/i.test(String((error as Error)?.message ?? error));
+  return (
+    (error as Error)?.name === 'IllegalOperationError' ||
+    /closed|ended/i.test(String((error as Error)?.message ?? error))
+  );
 }

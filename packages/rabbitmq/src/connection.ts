@@ -1,6 +1,16 @@
-import { ConfigError, ConnectionError, DEFAULT_CONNECT_TIMEOUT_MS, PublishError, type BackendConfig, connectWithin, redactUrl } from '@anymq/core';
+import {
+  AccessDeniedError,
+  AnymqError,
+  ConfigError,
+  ConnectionError,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  TopologyError,
+  connectWithin,
+  redactUrl,
+} from '@anymq/core/transport';
 import { type Channel, type ConfirmChannel, type RecoveringChannelModel, connect } from 'amqplib';
 import { EventEmitter } from 'node:events';
+import type { RabbitmqConfig } from './config.js';
 
 /** Declarations, run on a channel of their own: a refused one closes that channel only. */
 export type Declare = (channel: Channel) => Promise<unknown>;
@@ -11,13 +21,13 @@ export type Declare = (channel: Channel) => Promise<unknown>;
  * for the next connection.
  */
 export class Connection extends EventEmitter<{ reconnected: []; disconnected: [Error] }> {
-  readonly #config: BackendConfig<'rabbitmq'>;
+  readonly #config: RabbitmqConfig;
   #model: RecoveringChannelModel | undefined;
   #topology: Promise<Channel> | undefined;
   /** Names declared on the current connection, so a hot path declares once. */
   readonly #declared = new Map<string, Promise<void>>();
 
-  constructor(config: BackendConfig<'rabbitmq'>) {
+  constructor(config: RabbitmqConfig) {
     super();
     this.#config = config;
   }
@@ -27,18 +37,30 @@ export class Connection extends EventEmitter<{ reconnected: []; disconnected: [E
   }
 
   async open(): Promise<void> {
+    const timeoutMs = this.#config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     const connecting = connect(this.#urlWithHeartbeat(), {
       ...(this.#config.tls ?? {}),
+      // Bounds every connection attempt, reconnects too, up to the end of the AMQP handshake: a
+      // broker whose port accepts but does not answer (a container starting) would otherwise hold
+      // recovery in one attempt forever, and every send would wait for a channel that never comes.
+      timeout: timeoutMs,
       clientProperties: { connection_name: 'anymq' },
       recovery: { initialDelay: 100, maxDelay: 5_000, initialMaxRetries: 2 },
     });
     try {
-      const timeoutMs = this.#config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
       this.#model = await connectWithin(connecting, timeoutMs, `RabbitMQ at ${this.url}`, () =>
         connecting.then((model) => model.close()),
       );
     } catch (error) {
       if (error instanceof ConnectionError) throw error;
+      // A refused login says 403; an unknown or forbidden vhost closes the connection instead of opening it.
+      if (/\b(403|530)\b|ACCESS.REFUSED|NOT.ALLOWED|got <ConnectionClose/.test(String((error as Error)?.message))) {
+        const { user, vhost } = this.#identity();
+        throw new AccessDeniedError(
+          `RabbitMQ at ${this.url} refused user "${user}" on vhost "${vhost}": ${describe(error)}. Fix: check the password, that vhost "${vhost}" exists, and that the user may use it (rabbitmqctl set_permissions -p "${vhost}" "${user}" ".*" ".*" ".*", or narrower).`,
+          error,
+        );
+      }
       throw new ConnectionError(
         `could not connect to RabbitMQ at ${this.url}: ${describe(error)}. Fix: check that RabbitMQ runs there and that the URL's host, port, vhost, user and password are right.`,
         error,
@@ -118,6 +140,7 @@ export class Connection extends EventEmitter<{ reconnected: []; disconnected: [E
     try {
       await declare(channel);
     } catch (error) {
+      if (error instanceof AnymqError) throw error; // from a declaration it depends on (its exchange)
       const code = (error as { code?: number }).code;
       if (code === 406) {
         throw new ConfigError(
@@ -126,9 +149,24 @@ export class Connection extends EventEmitter<{ reconnected: []; disconnected: [E
         );
       }
       if (code === 403) {
-        throw new ConfigError(`RabbitMQ denied access to "${name}": ${describe(error)}. Fix: grant the user configure/write/read permissions on it.`, { field: 'url', cause: error });
+        const { user, vhost } = this.#identity();
+        throw new AccessDeniedError(
+          `RabbitMQ denied user "${user}" on vhost "${vhost}" access to "${name}": ${describe(error)}. Fix: grant configure, write and read on it (rabbitmqctl set_permissions -p "${vhost}" "${user}" <configure> <write> <read>, each a regex that matches "${name}").`,
+          error,
+        );
       }
-      throw new PublishError(`RabbitMQ could not declare "${name}": ${describe(error)}`, error);
+      throw new TopologyError(`RabbitMQ could not declare "${name}": ${describe(error)}`, error);
+    }
+  }
+
+  /** The user and vhost of the URL, as RabbitMQ sees them (guest and / when absent). */
+  #identity(): { user: string; vhost: string } {
+    try {
+      const url = new URL(this.#config.url);
+      const path = url.pathname.replace(/^\//, '');
+      return { user: decodeURIComponent(url.username) || 'guest', vhost: path === '' ? '/' : decodeURIComponent(path) };
+    } catch {
+      return { user: 'guest', vhost: '/' };
     }
   }
 

@@ -1,4 +1,4 @@
-import { Headers, type Delivery, type SubscribeOptions, type Subscription } from '@anymq/core';
+import { HeaderNames, type Delivery, type SubscribeOptions, type Subscription } from '@anymq/core/transport';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { AckBatcher } from './ack-batcher.js';
 import { fromDelivery, type IncomingFields } from './amqp-message.js';
@@ -7,8 +7,19 @@ import type { Connection } from './connection.js';
 /** What a delivery needs from the transport to put a copy elsewhere before acking the original. */
 export interface Requeuer {
   /** A copy on `groupQueue` after `delayMs`, keeping the id, key and timestamp in `fields`, with these bookkeeping headers. */
-  requeue(groupQueue: string, message: ConsumeMessage, fields: IncomingFields, headers: Record<string, string>, delayMs: number): Promise<void>;
-  deadLetter(deadLetterQueue: string, message: ConsumeMessage, fields: IncomingFields, headers: Record<string, string>): Promise<void>;
+  requeue(
+    groupQueue: string,
+    message: ConsumeMessage,
+    fields: IncomingFields,
+    headers: Record<string, string>,
+    delayMs: number,
+  ): Promise<void>;
+  deadLetter(
+    deadLetterQueue: string,
+    message: ConsumeMessage,
+    fields: IncomingFields,
+    headers: Record<string, string>,
+  ): Promise<void>;
 }
 
 /** A suspect: a message abandoned before, which runs alone in this member. */
@@ -20,8 +31,8 @@ interface Alone {
 
 /** The headers that make a copy arrive as delivery `attempt` with `abandoned` abandoned ones before it. */
 function bookkeeping(attempt: number, abandoned: number): Record<string, string> {
-  const headers: Record<string, string> = { [Headers.retries]: String(attempt - 1) };
-  if (abandoned > 0) headers[Headers.abandoned] = String(abandoned);
+  const headers: Record<string, string> = { [HeaderNames.attempt]: String(attempt) };
+  if (abandoned > 0) headers[HeaderNames.abandoned] = String(abandoned);
   return headers;
 }
 

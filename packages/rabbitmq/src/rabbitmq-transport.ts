@@ -1,13 +1,14 @@
 import {
-  type BackendConfig,
   type Capabilities,
   ClosedError,
   type Delivery,
+  type GroupInspection,
   type OutgoingMessage,
+  type QueueInspection,
   type SubscribeOptions,
   type Subscription,
   type Transport,
-} from '@anymq/core';
+} from '@anymq/core/transport';
 import type { ConsumeMessage } from 'amqplib';
 import { type IncomingFields, copyOptions, routingKeyFor, toPublishOptions } from './amqp-message.js';
 import { ConfirmPublisher } from './confirm-publisher.js';
@@ -22,6 +23,7 @@ import {
   retryQueueName,
   ttlQueueExpiry,
 } from './topology.js';
+import type { RabbitmqConfig } from './config.js';
 
 const capabilities: Capabilities = {
   durable: true,
@@ -35,6 +37,9 @@ const capabilities: Capabilities = {
   deadLetters: true,
   multipleQueues: true,
   countsAbandonedDeliveries: true,
+  // AMQP's queue.declare tells ready messages and consumers; unacknowledged ones and the list of a
+  // queue's group queues need the management plugin's HTTP API.
+  inspection: { waiting: true, inFlight: false, consumers: true, deadLetters: true, listsGroups: false },
 };
 /** RabbitMQ's default max_message_size (3.8 and later). */
 const defaultMaxMessageBytes = 128 * 1024 * 1024;
@@ -43,13 +48,13 @@ const defaultMaxMessageBytes = 128 * 1024 * 1024;
 export class RabbitmqTransport implements Transport, Requeuer {
   readonly name = 'rabbitmq';
   readonly capabilities: Capabilities;
-  readonly #config: BackendConfig<'rabbitmq'>;
+  readonly #config: RabbitmqConfig;
   readonly #connection: Connection;
   readonly #publisher: ConfirmPublisher;
   readonly #subscriptions = new Set<GroupConsumer>();
   #closed = false;
 
-  constructor(config: BackendConfig<'rabbitmq'>) {
+  constructor(config: RabbitmqConfig) {
     this.#config = config;
     this.capabilities = { ...capabilities, maxMessageBytes: config.maxMessageBytes ?? defaultMaxMessageBytes };
     this.#connection = new Connection(config);
@@ -70,7 +75,11 @@ export class RabbitmqTransport implements Transport, Requeuer {
     await Promise.all(messages.map((message) => this.#publishOne(queue, message)));
   }
 
-  async subscribe(queue: string, options: SubscribeOptions, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
+  async subscribe(
+    queue: string,
+    options: SubscribeOptions,
+    onDelivery: (delivery: Delivery) => void,
+  ): Promise<Subscription> {
     this.#assertOpen();
     const groupQueue = groupQueueName(queue, options.group);
     const consumer = new GroupConsumer(this.#connection, queue, groupQueue, options, onDelivery, this, () =>
@@ -102,6 +111,33 @@ export class RabbitmqTransport implements Transport, Requeuer {
     this.#connection.forget([queue, deadLetters, ...groups.map((group) => groupQueueName(queue, group))]);
   }
 
+  /** Opens and closes a channel: two round trips. */
+  async ping(): Promise<void> {
+    this.#assertOpen();
+    await this.#connection.withChannel(async () => undefined);
+  }
+
+  async inspect(queue: string, groups: readonly string[]): Promise<QueueInspection> {
+    this.#assertOpen();
+    // A missing queue closes the channel (404): each check gets a channel of its own.
+    const check = (name: string) =>
+      this.#connection
+        .withChannel((channel) => channel.checkQueue(name))
+        .catch((error: unknown) => {
+          if ((error as { code?: number }).code === 404) return undefined; // NOT_FOUND
+          throw error;
+        });
+    const inspected = await Promise.all(
+      groups.map(async (group): Promise<GroupInspection> => {
+        const found = await check(groupQueueName(queue, group));
+        return { group, waiting: found?.messageCount, inFlight: undefined, consumers: found?.consumerCount };
+      }),
+    );
+    // The dead-letter queue is declared on the first dead-lettering: none yet is none there.
+    const deadLetters = (await check(`${queue}${DEAD_LETTER_SUFFIX}`))?.messageCount ?? 0;
+    return { queue, groups: inspected, deadLetters };
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -110,7 +146,13 @@ export class RabbitmqTransport implements Transport, Requeuer {
     await this.#connection.close();
   }
 
-  async requeue(groupQueue: string, message: ConsumeMessage, fields: IncomingFields, headers: Record<string, string>, delayMs: number): Promise<void> {
+  async requeue(
+    groupQueue: string,
+    message: ConsumeMessage,
+    fields: IncomingFields,
+    headers: Record<string, string>,
+    delayMs: number,
+  ): Promise<void> {
     const bucket = delayBucket(delayMs);
     const options = copyOptions(message, fields, headers);
     if (bucket === 0) return this.#publisher.publish('', groupQueue, message.content, options);
@@ -127,9 +169,16 @@ export class RabbitmqTransport implements Transport, Requeuer {
     await this.#publisher.publish('', retryQueue, message.content, options);
   }
 
-  async deadLetter(deadLetterQueue: string, message: ConsumeMessage, fields: IncomingFields, headers: Record<string, string>): Promise<void> {
+  async deadLetter(
+    deadLetterQueue: string,
+    message: ConsumeMessage,
+    fields: IncomingFields,
+    headers: Record<string, string>,
+  ): Promise<void> {
     await this.#declareQueue(deadLetterQueue);
-    const target = isDeadLetterQueue(deadLetterQueue) ? ['', deadLetterQueue] as const : [deadLetterQueue, message.fields.routingKey] as const;
+    const target = isDeadLetterQueue(deadLetterQueue)
+      ? (['', deadLetterQueue] as const)
+      : ([deadLetterQueue, message.fields.routingKey] as const);
     await this.#publisher.publish(target[0], target[1], message.content, copyOptions(message, fields, headers));
   }
 

@@ -1,4 +1,4 @@
-import { ConfigError } from '@anymq/core';
+import { ConfigError } from '@anymq/core/transport';
 
 /**
  * How anymq names map onto RabbitMQ objects.

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import {
-  type BackendConfig,
   ClosedError,
   ConnectionError,
   DEFAULT_CONNECT_TIMEOUT_MS,
@@ -10,12 +9,12 @@ import {
   type SubscribeOptions,
   type Subscription,
   type Transport,
-} from '@anymq/core';
+} from '@anymq/core/transport';
 import { memoryCapabilities } from '@anymq/memory';
 import { Dealer } from 'zeromq';
 import { Command, type DeliveryMeta, publishFrames, text } from './protocol.js';
 import { SendQueue } from './send-queue.js';
-
+import type { ZeromqConfig } from './config.js';
 
 interface ActiveSubscription {
   readonly queue: string;
@@ -33,21 +32,30 @@ export class ZmqBrokeredTransport implements Transport {
   // The proxy keeps queues in a memory transport, so brokered mode guarantees what memory does;
   // and since the queues outlive this client, a message it held when it vanished counts an attempt.
   readonly capabilities = { ...memoryCapabilities, countsAbandonedDeliveries: true };
-  readonly #config: BackendConfig<'zeromq'>;
+  readonly #config: ZeromqConfig;
   readonly #dealer: Dealer;
   readonly #out: SendQueue;
-  readonly #requests = new Map<string, { resolve: () => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
+  readonly #requests = new Map<
+    string,
+    { resolve: () => void; reject: (error: Error) => void; timer: NodeJS.Timeout }
+  >();
   readonly #subscriptions = new Map<string, ActiveSubscription>();
   #heartbeat: NodeJS.Timeout | undefined;
+  #pinging: Promise<void> | undefined;
   #receiving: Promise<void> | undefined;
   #session: string | undefined;
   #nextRequest = 0;
   #closed = false;
 
-  constructor(config: BackendConfig<'zeromq'>) {
+  constructor(config: ZeromqConfig) {
     this.#config = config;
     const highWaterMark = config.highWaterMark ?? 1000;
-    this.#dealer = new Dealer({ routingId: randomUUID(), sendHighWaterMark: highWaterMark, receiveHighWaterMark: highWaterMark, linger: 0 });
+    this.#dealer = new Dealer({
+      routingId: randomUUID(),
+      sendHighWaterMark: highWaterMark,
+      receiveHighWaterMark: highWaterMark,
+      linger: 0,
+    });
     this.#out = new SendQueue(this.#dealer);
   }
 
@@ -60,7 +68,10 @@ export class ZmqBrokeredTransport implements Transport {
     const timeoutMs = this.#config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     await this.#request([Command.heartbeat], timeoutMs, 'connectTimeoutMs').catch((error: unknown) => {
       this.#shutdownSocket();
-      throw new ConnectionError(`no anymq-zmq-proxy answered at ${this.#config.address}: ${String((error as Error).message).replace(/\.$/, "")}. Fix: start it (npx anymq-zmq-proxy --address ${this.#config.address}).`, error);
+      throw new ConnectionError(
+        `no anymq-zmq-proxy answered at ${this.#config.address}: ${String((error as Error).message).replace(/\.$/, '')}. Fix: start it (npx anymq-zmq-proxy --address ${this.#config.address}).`,
+        error,
+      );
     });
   }
 
@@ -68,11 +79,17 @@ export class ZmqBrokeredTransport implements Transport {
     this.#assertOpen();
     const frames = messages.flatMap(publishFrames);
     await this.#request([Command.publish, queue, ...frames]).catch((error: unknown) => {
-      throw error instanceof ConnectionError ? error : new PublishError(`the proxy refused messages for "${queue}": ${String((error as Error).message)}`, error);
+      throw error instanceof ConnectionError
+        ? error
+        : new PublishError(`the proxy refused messages for "${queue}": ${String((error as Error).message)}`, error);
     });
   }
 
-  async subscribe(queue: string, options: SubscribeOptions, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
+  async subscribe(
+    queue: string,
+    options: SubscribeOptions,
+    onDelivery: (delivery: Delivery) => void,
+  ): Promise<Subscription> {
     this.#assertOpen();
     const subId = randomUUID();
     this.#subscriptions.set(subId, { queue, options, onDelivery });
@@ -88,6 +105,14 @@ export class ZmqBrokeredTransport implements Transport {
         await this.#request([Command.unsubscribe, subId]).catch(() => undefined);
       },
     };
+  }
+
+  /** A heartbeat answered by the proxy. Calls at once share one: the proxy's answer names no request. */
+  ping(): Promise<void> {
+    this.#pinging ??= this.#request([Command.heartbeat], this.#config.requestTimeoutMs ?? 30_000).finally(
+      () => (this.#pinging = undefined),
+    );
+    return this.#pinging;
   }
 
   async close(): Promise<void> {
@@ -110,14 +135,22 @@ export class ZmqBrokeredTransport implements Transport {
   }
 
   /** Sends a request and resolves on the proxy's OK for it, within `timeoutMs` (named by `option`). */
-  #request(frames: (string | Buffer)[], timeoutMs = this.#config.requestTimeoutMs ?? 30_000, option = 'requestTimeoutMs'): Promise<void> {
+  #request(
+    frames: (string | Buffer)[],
+    timeoutMs = this.#config.requestTimeoutMs ?? 30_000,
+    option = 'requestTimeoutMs',
+  ): Promise<void> {
     if (this.#closed) return Promise.reject(new ClosedError('the ZeroMQ transport is closed; connect again.'));
     const heartbeat = frames[0] === Command.heartbeat;
     const reqId = heartbeat ? 'hb' : String(this.#nextRequest++);
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#requests.delete(reqId);
-        reject(new ConnectionError(`anymq-zmq-proxy at ${this.#config.address} did not answer within ${timeoutMs} ms (${option}).`));
+        reject(
+          new ConnectionError(
+            `anymq-zmq-proxy at ${this.#config.address} did not answer within ${timeoutMs} ms (${option}).`,
+          ),
+        );
       }, timeoutMs);
       this.#requests.set(reqId, { resolve, reject, timer });
       const [command, ...rest] = frames;
@@ -140,7 +173,12 @@ export class ZmqBrokeredTransport implements Transport {
             this.#answer(text(args[0]), new Error(text(args[1])));
             break;
           case Command.delivery:
-            this.#deliver(text(args[0]), text(args[1]), JSON.parse(text(args[2])) as DeliveryMeta, args[3] ?? Buffer.alloc(0));
+            this.#deliver(
+              text(args[0]),
+              text(args[1]),
+              JSON.parse(text(args[2])) as DeliveryMeta,
+              args[3] ?? Buffer.alloc(0),
+            );
             break;
           case Command.heartbeat:
             this.#proxyAlive(text(args[0]));

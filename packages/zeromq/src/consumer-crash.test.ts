@@ -23,14 +23,19 @@ describe('zeromq brokered: a consumer process killed mid-stream', () => {
       createInterface({ input: child.stdout }).on('line', (line) => lines.push(line));
       await lines.waitFor(1, 'the child consumer to be ready', 10_000);
 
-      const mq = await connect(new ZmqBrokeredTransport({ backend: 'zeromq', address: proxy.endpoint, heartbeatIntervalMs: 100 }));
+      const mq = await connect(
+        new ZmqBrokeredTransport({ backend: 'zeromq', address: proxy.endpoint, heartbeatIntervalMs: 100 }),
+      );
       const producer = mq.queue<number>(queue).producer();
       await producer.sendBatch(Array.from({ length: 5 }, (_, i) => ({ body: i })));
       await lines.waitFor(6, 'the child to hold five messages', 10_000);
       const held = lines.items.filter((l) => l.startsWith('held ')).map((l) => Number(l.slice(5)));
 
       const survivor = new Inbox<{ body: number; attempt: number }>();
-      await mq.queue<number>(queue).consumer({ group: 'workers', concurrency: 10 }).run((m) => survivor.push({ body: m.body, attempt: m.attempt }));
+      await mq
+        .queue<number>(queue)
+        .consumer({ group: 'workers', concurrency: 10 })
+        .run((m) => survivor.push({ body: m.body, attempt: m.attempt }));
       await producer.sendBatch(Array.from({ length: 15 }, (_, i) => ({ body: 5 + i })));
       await survivor.waitFor(15, 'the messages sent after the survivor joined', 10_000);
 

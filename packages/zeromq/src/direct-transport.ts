@@ -1,21 +1,22 @@
 import {
-  type BackendConfig,
   type Capabilities,
   ClosedError,
   ConfigError,
   ConnectionError,
+  DEFAULT_CONNECT_TIMEOUT_MS,
   type Delivery,
-  Headers,
+  HeaderNames,
   type OutgoingMessage,
   PublishError,
   type SubscribeOptions,
   type Subscription,
   type Transport,
-} from '@anymq/core';
+} from '@anymq/core/transport';
 import { randomUUID } from 'node:crypto';
 import { Pull, Push, Subscriber, XPublisher } from 'zeromq';
 import { type DeliveryMeta, publishFrames, readPublishMeta, text } from './protocol.js';
 import { SendQueue } from './send-queue.js';
+import type { ZeromqConfig } from './config.js';
 
 const atMostOnce = {
   durable: false,
@@ -44,7 +45,7 @@ type Receiver = Pull | Subscriber;
 export class ZmqDirectTransport implements Transport {
   readonly name = 'zeromq';
   readonly capabilities: Capabilities;
-  readonly #config: BackendConfig<'zeromq'>;
+  readonly #config: ZeromqConfig;
   readonly #pattern: 'push-pull' | 'pub-sub';
   readonly #receivers = new Set<Receiver>();
   readonly #timers = new Set<NodeJS.Timeout>();
@@ -53,7 +54,7 @@ export class ZmqDirectTransport implements Transport {
   #queue: string | undefined;
   #closed = false;
 
-  constructor(config: BackendConfig<'zeromq'>, pattern: 'push-pull' | 'pub-sub') {
+  constructor(config: ZeromqConfig, pattern: 'push-pull' | 'pub-sub') {
     this.#config = config;
     this.#pattern = pattern;
     this.capabilities = pattern === 'push-pull' ? pushPull : pubSub;
@@ -70,13 +71,18 @@ export class ZmqDirectTransport implements Transport {
     for (const message of messages) {
       const frames = [queue, ...publishFrames(message)];
       if (message.delayMs > 0) this.#later(message.delayMs, () => void out.send(frames).catch(() => undefined));
-      else await out.send(frames).catch((error: unknown) => {
-        throw new PublishError(`ZeroMQ could not send to ${this.#config.address}: ${String(error)}`, error);
-      });
+      else
+        await out.send(frames).catch((error: unknown) => {
+          throw new PublishError(`ZeroMQ could not send to ${this.#config.address}: ${String(error)}`, error);
+        });
     }
   }
 
-  async subscribe(queue: string, options: SubscribeOptions, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
+  async subscribe(
+    queue: string,
+    options: SubscribeOptions,
+    onDelivery: (delivery: Delivery) => void,
+  ): Promise<Subscription> {
     this.#assertOpen();
     this.#claimQueue(queue);
     const highWaterMark = this.#config.highWaterMark ?? 1000;
@@ -86,12 +92,17 @@ export class ZmqDirectTransport implements Transport {
         : new Subscriber({ receiveHighWaterMark: highWaterMark, linger: 0 });
     this.#receivers.add(receiver);
     if (receiver instanceof Subscriber) receiver.subscribe(queue);
+    // PUSH deals only to peers whose handshake is done: until then this member would receive nothing.
+    const connected = receiver instanceof Pull ? this.#handshake(receiver) : undefined;
     // Where this transport bound its own sender (e.g. tcp://127.0.0.1:* picks a port), connect there.
     receiver.connect(this.#sender?.socket.lastEndpoint ?? this.#config.address);
-    const loop = new ReceiveLoop(receiver, queue, this.#pattern, options.prefetch, onDelivery, (delayMs, run) => this.#later(delayMs, run));
+    const loop = new ReceiveLoop(receiver, queue, this.#pattern, options.prefetch, onDelivery, (delayMs, run) =>
+      this.#later(delayMs, run),
+    );
     const running = loop.run();
     try {
       if (receiver instanceof Subscriber) await this.#welcomed(loop, queue);
+      await connected;
     } catch (error) {
       loop.stop();
       receiver.close();
@@ -130,7 +141,10 @@ export class ZmqDirectTransport implements Transport {
       try {
         await socket.bind(this.#config.address);
       } catch (error) {
-        throw new ConnectionError(`ZeroMQ could not bind ${this.#config.address}: ${String(error)}. Fix: another process binds it already; set bind: false on this side.`, error);
+        throw new ConnectionError(
+          `ZeroMQ could not bind ${this.#config.address}: ${String(error)}. Fix: another process binds it already; set bind: false on this side.`,
+          error,
+        );
       }
     } else {
       socket.connect(this.#config.address);
@@ -153,13 +167,39 @@ export class ZmqDirectTransport implements Transport {
     }
   }
 
+  /** Resolves when the PULL socket has finished its handshake with a PUSH peer; bounded by connectTimeoutMs. */
+  #handshake(receiver: Pull): Promise<void> {
+    const timeoutMs = this.#config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    return new Promise<void>((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        receiver.events.off('handshake', done);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        receiver.events.off('handshake', done);
+        reject(
+          new ConnectionError(
+            `the ZeroMQ PULL socket found no PUSH peer at ${this.#config.address} within ${timeoutMs} ms. Fix: start the sending side (it binds) first, or raise connectTimeoutMs.`,
+          ),
+        );
+      }, timeoutMs);
+      receiver.events.on('handshake', done);
+    });
+  }
+
   /** A SUB may miss what is sent before its subscription reaches the publisher: wait for the welcome. */
   async #welcomed(loop: ReceiveLoop, queue: string): Promise<void> {
     const timeoutMs = this.#config.requestTimeoutMs ?? 30_000;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new ConnectionError(`no ZeroMQ publisher welcomed the subscription to "${queue}" at ${this.#config.address} within ${timeoutMs} ms. Fix: start the publishing side (it binds) first.`)),
+        () =>
+          reject(
+            new ConnectionError(
+              `no ZeroMQ publisher welcomed the subscription to "${queue}" at ${this.#config.address} within ${timeoutMs} ms. Fix: start the publishing side (it binds) first.`,
+            ),
+          ),
         timeoutMs,
       );
     });
@@ -234,13 +274,31 @@ class ReceiveLoop {
           }
         } else if (text(topic) !== this.queue) {
           // One queue per address: a first frame that is not its name is a peer speaking another protocol.
-          this.#deliver({ id: randomUUID(), headers: {}, timestamp: Date.now(), attempt: 1, invalid: `the first frame is not the queue name "${this.queue}"` }, body ?? meta ?? topic ?? Buffer.alloc(0));
+          this.#deliver(
+            {
+              id: randomUUID(),
+              headers: {},
+              timestamp: Date.now(),
+              attempt: 1,
+              invalid: `the first frame is not the queue name "${this.queue}"`,
+            },
+            body ?? meta ?? topic ?? Buffer.alloc(0),
+          );
           continue;
         }
         const parsed = readPublishMeta(meta, body);
-        if (typeof parsed === 'string') this.#deliver({ id: randomUUID(), headers: {}, timestamp: Date.now(), attempt: 1, invalid: parsed }, body ?? meta ?? Buffer.alloc(0));
-        else this.#deliver({ id: parsed.id, key: parsed.key, headers: parsed.headers, timestamp: parsed.timestamp, attempt: 1 }, body as Buffer);
-        while (this.#unsettled >= this.prefetch && !this.#stopped) await new Promise<void>((resolve) => (this.#room = resolve));
+        if (typeof parsed === 'string')
+          this.#deliver(
+            { id: randomUUID(), headers: {}, timestamp: Date.now(), attempt: 1, invalid: parsed },
+            body ?? meta ?? Buffer.alloc(0),
+          );
+        else
+          this.#deliver(
+            { id: parsed.id, key: parsed.key, headers: parsed.headers, timestamp: parsed.timestamp, attempt: 1 },
+            body as Buffer,
+          );
+        while (this.#unsettled >= this.prefetch && !this.#stopped)
+          await new Promise<void>((resolve) => (this.#room = resolve));
       }
     } catch (error) {
       if (!this.socket.closed) throw error;
@@ -272,8 +330,12 @@ class ReceiveLoop {
       release: () => settle(again(meta.attempt)),
       deadLetter: (_queue, headers) => {
         void settle();
-        const why = `${headers[Headers.errorCode] ?? 'failed'}: ${headers[Headers.error] ?? ''}`;
-        return Promise.reject(new PublishError(`a message on "${this.queue}" was to be dead-lettered (${why}), but ZeroMQ push-pull and pub-sub modes have no dead-letter queue: it was dropped. Fix: use brokered mode to keep failed messages.`));
+        const why = `${headers[HeaderNames.errorCode] ?? 'failed'}: ${headers[HeaderNames.error] ?? ''}`;
+        return Promise.reject(
+          new PublishError(
+            `a message on "${this.queue}" was to be dead-lettered (${why}), but ZeroMQ push-pull and pub-sub modes have no dead-letter queue: it was dropped. Fix: use brokered mode to keep failed messages.`,
+          ),
+        );
       },
     });
   }

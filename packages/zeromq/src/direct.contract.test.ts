@@ -14,13 +14,17 @@ const common = {
 // Each transport binds a port of its own; its consumers connect to the port it bound.
 const address = () => 'tcp://127.0.0.1:*';
 
-runContractSuite('zeromq push-pull', () => new ZmqDirectTransport({ backend: 'zeromq', address: address() }, 'push-pull'), {
-  ...common,
-  fanOut: false,
-  competingConsumers: true,
-  multipleQueues: false,
-  countsAbandonedDeliveries: false,
-});
+runContractSuite(
+  'zeromq push-pull',
+  () => new ZmqDirectTransport({ backend: 'zeromq', address: address() }, 'push-pull'),
+  {
+    ...common,
+    fanOut: false,
+    competingConsumers: true,
+    multipleQueues: false,
+    countsAbandonedDeliveries: false,
+  },
+);
 
 runContractSuite('zeromq pub-sub', () => new ZmqDirectTransport({ backend: 'zeromq', address: address() }, 'pub-sub'), {
   ...common,

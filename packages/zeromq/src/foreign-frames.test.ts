@@ -18,7 +18,10 @@ describe('zeromq push-pull: frames from a peer that is not anymq', () => {
     });
     try {
       const handled = new Inbox<Message<{ n: number }>>();
-      await mq.queue<{ n: number }>('orders').consumer({ group: 'g' }).run((m) => handled.push(m));
+      await mq
+        .queue<{ n: number }>('orders')
+        .consumer({ group: 'g' })
+        .run((m) => handled.push(m));
       await push.send(['orders', 'not json', '{"n":0}']);
       await push.send(['orders']);
       await push.send(['orders', '{"n":1}']);

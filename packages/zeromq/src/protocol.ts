@@ -1,4 +1,4 @@
-import type { OutgoingMessage } from '@anymq/core';
+import type { OutgoingMessage } from '@anymq/core/transport';
 
 /**
  * The brokered protocol between clients (DEALER) and anymq-zmq-proxy (ROUTER). Every message is a
@@ -58,7 +58,8 @@ const MAX_META_BYTES = 64 * 1024;
  * reason it cannot be read (the message is then dead-lettered with it, never a crash).
  */
 export function readPublishMeta(meta: Buffer | undefined, body: Buffer | undefined): PublishMeta | string {
-  if (meta === undefined || body === undefined) return `expected 3 frames (queue, meta, body), got ${meta === undefined ? 1 : 2}`;
+  if (meta === undefined || body === undefined)
+    return `expected 3 frames (queue, meta, body), got ${meta === undefined ? 1 : 2}`;
   if (meta.length > MAX_META_BYTES) return `the meta frame has ${meta.length} bytes, more than ${MAX_META_BYTES}`;
   let value: unknown;
   try {
@@ -68,9 +69,15 @@ export function readPublishMeta(meta: Buffer | undefined, body: Buffer | undefin
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'the meta frame is not a JSON object';
   const { id, key, headers, timestamp } = value as Record<string, unknown>;
-  if (typeof id !== 'string' || id.length === 0 || id.length > 1024) return 'meta "id" must be a string of 1 to 1024 characters';
+  if (typeof id !== 'string' || id.length === 0 || id.length > 1024)
+    return 'meta "id" must be a string of 1 to 1024 characters';
   if (key !== undefined && typeof key !== 'string') return 'meta "key" must be a string';
-  if (typeof headers !== 'object' || headers === null || Array.isArray(headers) || !Object.values(headers).every((v) => typeof v === 'string')) {
+  if (
+    typeof headers !== 'object' ||
+    headers === null ||
+    Array.isArray(headers) ||
+    !Object.values(headers).every((v) => typeof v === 'string')
+  ) {
     return 'meta "headers" must be an object of strings';
   }
   return {
@@ -83,7 +90,12 @@ export function readPublishMeta(meta: Buffer | undefined, body: Buffer | undefin
 }
 
 export function publishFrames(message: OutgoingMessage): [string, Buffer] {
-  const meta: PublishMeta = { id: message.id, headers: { ...message.headers }, timestamp: message.timestamp, delayMs: message.delayMs };
+  const meta: PublishMeta = {
+    id: message.id,
+    headers: { ...message.headers },
+    timestamp: message.timestamp,
+    delayMs: message.delayMs,
+  };
   if (message.key !== undefined) meta.key = message.key;
   return [JSON.stringify(meta), Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength)];
 }

@@ -26,7 +26,9 @@ describe('the anymq-zmq-proxy command', { timeout: 30_000 }, () => {
   });
 
   it('serves clients, and stops cleanly on SIGTERM', { timeout: 20_000 }, async () => {
-    const proxy = spawn(process.execPath, [command, '--address', 'tcp://127.0.0.1:*'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const proxy = spawn(process.execPath, [command, '--address', 'tcp://127.0.0.1:*'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const exited = new Promise<number | null>((resolve) => proxy.once('exit', resolve));
     try {
       const lines = new Inbox<string>();
@@ -36,7 +38,10 @@ describe('the anymq-zmq-proxy command', { timeout: 30_000 }, () => {
       expect(address).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
       const mq = await connect(new ZmqBrokeredTransport({ backend: 'zeromq', address }));
       const inbox = new Inbox<string>();
-      await mq.queue<string>('greetings').consumer({ group: 'g' }).run((m) => inbox.push(m.body));
+      await mq
+        .queue<string>('greetings')
+        .consumer({ group: 'g' })
+        .run((m) => inbox.push(m.body));
       await mq.queue<string>('greetings').producer().send('hello through the proxy process');
       await inbox.waitFor(1, 'the message', 10_000);
       await mq.close();

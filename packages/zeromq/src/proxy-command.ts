@@ -28,21 +28,30 @@ if (values.help) {
 }
 const heartbeatTimeoutMs = Number(values['heartbeat-timeout']);
 const capacity = values.capacity === undefined ? undefined : Number(values.capacity);
-if (!Number.isInteger(heartbeatTimeoutMs) || heartbeatTimeoutMs <= 0 || (capacity !== undefined && !(Number.isInteger(capacity) && capacity > 0))) {
+if (
+  !Number.isInteger(heartbeatTimeoutMs) ||
+  heartbeatTimeoutMs <= 0 ||
+  (capacity !== undefined && !(Number.isInteger(capacity) && capacity > 0))
+) {
   console.error(`anymq-zmq-proxy: --heartbeat-timeout and --capacity take whole numbers above 0.\n\n${usage}`);
   process.exit(2);
 }
-const proxy = new ZmqProxy({ address: values.address, heartbeatTimeoutMs, ...(capacity === undefined ? {} : { capacity }) });
+const proxy = new ZmqProxy({
+  address: values.address,
+  heartbeatTimeoutMs,
+  ...(capacity === undefined ? {} : { capacity }),
+});
 try {
   await proxy.start();
 } catch (error) {
   console.error(`anymq-zmq-proxy: cannot bind ${values.address}: ${(error as Error).message}`);
   process.exit(1);
 }
-console.log(`anymq-zmq-proxy listening on ${proxy.endpoint}`);
 const stop = async () => {
   await proxy.close();
   process.exit(0);
 };
+// Hooked before announcing readiness: until a listener exists, a signal kills outright.
 process.once('SIGINT', () => void stop());
 process.once('SIGTERM', () => void stop());
+console.log(`anymq-zmq-proxy listening on ${proxy.endpoint}`);

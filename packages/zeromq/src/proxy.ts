@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Delivery, OutgoingMessage, Subscription } from '@anymq/core';
+import type { Delivery, OutgoingMessage, Subscription } from '@anymq/core/transport';
 import { type MemoryDelivery, MemoryTransport } from '@anymq/memory';
 import { Router } from 'zeromq';
 import { Command, type DeliveryMeta, type PublishMeta, text } from './protocol.js';
@@ -47,7 +47,12 @@ export class ZmqProxy {
     this.#store = new MemoryTransport(options.capacity === undefined ? {} : { capacity: options.capacity });
     const highWaterMark = options.highWaterMark ?? 10_000;
     // mandatory: a delivery to a client that is gone fails at once and goes back to its group.
-    this.#router = new Router({ sendHighWaterMark: highWaterMark, receiveHighWaterMark: highWaterMark, linger: 0, mandatory: true });
+    this.#router = new Router({
+      sendHighWaterMark: highWaterMark,
+      receiveHighWaterMark: highWaterMark,
+      linger: 0,
+      mandatory: true,
+    });
     this.#out = new SendQueue(this.#router);
   }
 
@@ -167,7 +172,10 @@ export class ZmqProxy {
 
   async #settle(client: Client, tag: string, outcome: (delivery: Delivery) => Promise<void>): Promise<void> {
     const delivery = client.deliveries.get(tag);
-    if (!delivery) throw new Error(`no unacknowledged message ${tag} for this client (already settled, or redelivered after a timeout)`);
+    if (!delivery)
+      throw new Error(
+        `no unacknowledged message ${tag} for this client (already settled, or redelivered after a timeout)`,
+      );
     client.deliveries.delete(tag);
     await outcome(delivery);
   }
@@ -176,7 +184,13 @@ export class ZmqProxy {
     const key = identity.toString('hex');
     let client = this.#clients.get(key);
     if (!client) {
-      client = { identity, session: randomUUID(), lastSeen: Date.now(), subscriptions: new Map(), deliveries: new Map() };
+      client = {
+        identity,
+        session: randomUUID(),
+        lastSeen: Date.now(),
+        subscriptions: new Map(),
+        deliveries: new Map(),
+      };
       this.#clients.set(key, client);
     }
     return client;
