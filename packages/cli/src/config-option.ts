@@ -9,12 +9,18 @@ export function configFrom(options: { url?: string; config?: string }): ConfigIn
     try {
       text = readFileSync(options.config, 'utf8');
     } catch (error) {
-      throw new ConfigError(`cannot read config file ${options.config}: ${(error as Error).message}. Fix: pass an existing JSON file to --config.`, { field: 'config', cause: error });
+      throw new ConfigError(
+        `cannot read config file ${options.config}: ${(error as Error).message}. Fix: pass an existing JSON file to --config.`,
+        { field: 'config', cause: error },
+      );
     }
     try {
       return JSON.parse(text) as ConfigInput;
     } catch (error) {
-      throw new ConfigError(`config file ${options.config} is not valid JSON: ${(error as Error).message}. Fix: write it as a JSON object such as {"backend":"rabbitmq","url":"amqp://localhost"}.`, { field: 'config', cause: error });
+      throw new ConfigError(
+        `config file ${options.config} is not valid JSON: ${(error as Error).message}. Fix: write it as a JSON object such as {"backend":"rabbitmq","url":"amqp://localhost"}.`,
+        { field: 'config', cause: error },
+      );
     }
   }
   return undefined;

@@ -14,7 +14,12 @@ export interface BenchOptions {
  * them, then prints producer and consumer throughput and end-to-end latency percentiles. A progress
  * bar runs on standard error when it is a terminal.
  */
-export async function bench(mq: Client, options: BenchOptions, out: NodeJS.WritableStream, err: NodeJS.WriteStream): Promise<void> {
+export async function bench(
+  mq: Client,
+  options: BenchOptions,
+  out: NodeJS.WritableStream,
+  err: NodeJS.WriteStream,
+): Promise<void> {
   const total = Number(options.messages);
   const size = Number(options.size);
   const queue = mq.queue<Uint8Array>(`anymq-bench-${randomUUID().slice(0, 8)}`, { codec: bytesCodec });
@@ -23,7 +28,9 @@ export async function bench(mq: Client, options: BenchOptions, out: NodeJS.Writa
   let lastReceived = 0;
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
-  const bar = err.isTTY ? new SingleBar({ format: 'bench [{bar}] {percentage}% | {value}/{total} received', stream: err }) : undefined;
+  const bar = err.isTTY
+    ? new SingleBar({ format: 'bench [{bar}] {percentage}% | {value}/{total} received', stream: err })
+    : undefined;
   bar?.start(total, 0);
   await queue.consumer({ group: 'bench', concurrency: Number(options.concurrency) }).run((message) => {
     const now = Date.now();

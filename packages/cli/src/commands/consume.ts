@@ -1,4 +1,6 @@
 import { AnymqError, type Client, type Message, bytesCodec, jsonCodec } from '@anymq/core';
+import { handBackOnClose } from '../hand-back.js';
+import { onStopSignal } from '../stop-signals.js';
 
 export interface ConsumeOptions {
   group: string;
@@ -19,14 +21,15 @@ export async function consume(
   out: NodeJS.WritableStream,
   status: NodeJS.WritableStream,
 ): Promise<void> {
-  const stopped = new Promise<'signal'>((resolve) => process.once('SIGINT', () => resolve('signal')));
+  let unhook!: () => void;
+  const stopped = new Promise<'signal'>((resolve) => (unhook = onStopSignal(() => resolve('signal'))));
   const count = options.count === undefined ? Number.POSITIVE_INFINITY : Number(options.count);
   let seen = 0;
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
   const consumer = mq.queue(queue, { codec: bytesCodec }).consumer({ group: options.group });
   await consumer.run((message: Message<Uint8Array>) => {
-    if (seen >= count) throw new Error('count reached: handing the message back');
+    if (seen >= count) return handBackOnClose(message);
     seen++;
     out.write(`${options.json ? JSON.stringify(describe(message)) : format(message)}\n`);
     if (seen >= count) done();
@@ -38,15 +41,26 @@ export async function consume(
     if (timeoutMs !== undefined) timer = setTimeout(() => resolve('timeout'), timeoutMs);
   });
   const outcome = await Promise.race([finished, timedOut, stopped]);
+  unhook();
   clearTimeout(timer);
   await consumer.close();
   if (outcome === 'timeout') {
-    throw new AnymqError('HANDLER_TIMEOUT', `received ${seen} of ${count} messages from ${queue} within ${timeoutMs} ms`);
+    throw new AnymqError(
+      'HANDLER_TIMEOUT',
+      `received ${seen} of ${count} messages from ${queue} within ${timeoutMs} ms`,
+    );
   }
 }
 
-function describe(message: Message<Uint8Array>) {
-  return { id: message.id, key: message.key, attempt: message.attempt, headers: message.headers, body: readable(message) };
+/** A message as JSON: id, key, attempt, headers and a readable body (shared with `anymq dlq show`). */
+export function describe(message: Message<Uint8Array>) {
+  return {
+    id: message.id,
+    key: message.key,
+    attempt: message.attempt,
+    headers: message.headers,
+    body: readable(message),
+  };
 }
 
 function format(message: Message<Uint8Array>): string {
