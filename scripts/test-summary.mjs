@@ -7,7 +7,10 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const reportNames = process.argv.length > 2 ? process.argv.slice(2) : ['test-results.json', 'integration-results.json', 'faults-results.json'];
+const reportNames =
+  process.argv.length > 2
+    ? process.argv.slice(2)
+    : ['test-results.json', 'integration-results.json', 'faults-results.json'];
 const folders = ['packages', 'examples'].flatMap((parent) =>
   existsSync(join(root, parent)) ? readdirSync(join(root, parent)).map((name) => join(root, parent, name)) : [],
 );
@@ -24,7 +27,9 @@ for (const file of folders.flatMap((folder) => reportNames.map((name) => join(fo
   passed += report.numPassedTests;
   failed += report.numFailedTests;
   skipped += report.numPendingTests + report.numTodoTests;
-  console.log(`  ${file.slice(root.length)}: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests + report.numTodoTests} skipped`);
+  console.log(
+    `  ${file.slice(root.length)}: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests + report.numTodoTests} skipped`,
+  );
 }
 if (reports === 0) {
   console.error(`no ${reportNames.join(' or ')} found: did the tests run?`);

@@ -2,15 +2,31 @@
 // Raw implementations use each client the best way it allows; anymq ones go through @anymq/core.
 import { bytesCodec, connect, type ConfigInput } from '@anymq/core';
 import { RingBuffer } from '@anymq/memory';
+import { openTelemetry } from '@anymq/otel';
+import { context, propagation } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { ExportResultCode, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+// Their config types (each adapter adds its own to core's AdapterConfigs), for the configs below.
+import type {} from '@anymq/kafka';
+import type {} from '@anymq/nats';
+import type {} from '@anymq/rabbitmq';
+import type {} from '@anymq/redis';
+import type {} from '@anymq/zeromq';
+import { AckPolicy, StorageType, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect as natsConnect } from '@nats-io/transport-node';
 import { connect as amqpConnect } from 'amqplib';
+import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { Pull, Push } from 'zeromq';
 
-export type Backend = 'memory' | 'rabbitmq' | 'kafka' | 'zeromq';
+export type Backend = 'memory' | 'rabbitmq' | 'kafka' | 'zeromq' | 'nats' | 'redis';
 export interface Spec {
   backend: Backend;
-  impl: 'raw' | 'anymq';
+  /** `traced`: anymq with @anymq/otel's tracing and metrics on, exported to nowhere (the SDK's cost, not an exporter's). */
+  impl: 'raw' | 'anymq' | 'traced';
   kind: 'throughput' | 'latency';
   size: number;
   count: number;
@@ -18,6 +34,8 @@ export interface Spec {
   rate?: number;
   rabbitmqUrl?: string;
   kafkaBrokers?: string[];
+  natsServers?: string[];
+  redisUrl?: string;
 }
 /** msg/s for throughput; ms percentiles for latency. */
 export type Result = Record<string, number>;
@@ -27,10 +45,12 @@ const handler = async (_body: Uint8Array) => undefined; // the same async handle
 
 export async function measure(spec: Spec): Promise<Result> {
   if (spec.kind === 'latency') return spec.impl === 'raw' ? rawLatency(spec) : anymqLatency(spec);
-  if (spec.backend === 'memory') return spec.impl === 'raw' ? ringBufferLoop(spec) : anymqThroughput(spec);
-  if (spec.impl === 'anymq') return anymqThroughput(spec);
+  if (spec.backend === 'memory' && spec.impl === 'raw') return ringBufferLoop(spec);
+  if (spec.impl !== 'raw') return anymqThroughput(spec);
   if (spec.backend === 'rabbitmq') return amqplibThroughput(spec);
   if (spec.backend === 'kafka') return kafkajsThroughput(spec);
+  if (spec.backend === 'nats') return jetstreamThroughput(spec);
+  if (spec.backend === 'redis') return ioredisThroughput(spec);
   return zeromqThroughput(spec);
 }
 
@@ -44,7 +64,24 @@ function config(spec: Spec, address?: string): ConfigInput {
       return { backend: 'kafka', brokers: spec.kafkaBrokers as string[] };
     case 'zeromq':
       return { backend: 'zeromq', address: address ?? 'tcp://127.0.0.1:*', mode: 'push-pull' };
+    case 'nats':
+      return { backend: 'nats', servers: spec.natsServers as string[] };
+    case 'redis':
+      return spec.redisUrl as string;
   }
+}
+
+/** OpenTelemetry's SDK as an application runs it (context manager, W3C propagation, batching), exporting nowhere. */
+function tracing() {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  const discard = {
+    export: (_spans: unknown, done: (result: { code: ExportResultCode }) => void) =>
+      done({ code: ExportResultCode.SUCCESS }),
+    shutdown: async () => undefined,
+  };
+  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(discard)] });
+  return openTelemetry({ tracerProvider, meterProvider: new MeterProvider() });
 }
 
 const perSecond = (count: number, ms: number) => Math.round(count / (Math.max(ms, 0.001) / 1000));
@@ -65,7 +102,7 @@ async function ringBufferLoop(spec: Spec): Promise<Result> {
  * (concurrency 256) receives and acks them. Memory and ZeroMQ need the consumer running meanwhile.
  */
 async function anymqThroughput(spec: Spec): Promise<Result> {
-  const mq = await connect(config(spec));
+  const mq = await connect(config(spec), spec.impl === 'traced' ? { middleware: [tracing()] } : {});
   const queue = mq.queue<Uint8Array>(`bench-${randomUUID().slice(0, 8)}`, { codec: bytesCodec });
   const body = Buffer.alloc(spec.size, 1);
   let received = 0;
@@ -194,6 +231,84 @@ async function kafkajsThroughput(spec: Spec): Promise<Result> {
   return { producer: perSecond(spec.count, producerMs), consumer: perSecond(spec.count, consumerMs) };
 }
 
+/** @nats-io/jetstream: a file stream and a durable pull consumer, as anymq makes them. */
+async function rawJetstream(spec: Spec, prefix: string) {
+  const connection = await natsConnect({ servers: spec.natsServers as string[] });
+  const jsm = await jetstreamManager(connection);
+  const stream = `${prefix}-${randomUUID().slice(0, 8)}`;
+  await jsm.streams.add({ name: stream, subjects: [stream], storage: StorageType.File });
+  await jsm.consumers.add(stream, { durable_name: 'bench', ack_policy: AckPolicy.Explicit });
+  const js = jetstream(connection);
+  return { connection, jsm, js, stream, consumer: await js.consumers.get(stream, 'bench') };
+}
+
+/** @nats-io/jetstream: a window of acked publishes; then consume() with an ack per message. */
+async function jetstreamThroughput(spec: Spec): Promise<Result> {
+  const { connection, jsm, js, stream, consumer } = await rawJetstream(spec, 'raw');
+  const body = Buffer.alloc(spec.size, 1);
+  const started = performance.now();
+  for (let sent = 0; sent < spec.count; sent += WINDOW) {
+    const batch = Math.min(WINDOW, spec.count - sent);
+    await Promise.all(Array.from({ length: batch }, () => js.publish(stream, body)));
+  }
+  const producerMs = performance.now() - started;
+  const consumeStarted = performance.now();
+  const messages = await consumer.consume({ max_messages: 500 });
+  let received = 0;
+  for await (const message of messages) {
+    await handler(message.data);
+    message.ack();
+    if (++received === spec.count) break;
+  }
+  const consumerMs = performance.now() - consumeStarted;
+  await jsm.streams.delete(stream);
+  await connection.close();
+  return { producer: perSecond(spec.count, producerMs), consumer: perSecond(spec.count, consumerMs) };
+}
+
+/** ioredis: pipelined XADD in windows; then XREADGROUP of 500 with one XACK per batch. */
+async function ioredisThroughput(spec: Spec): Promise<Result> {
+  const redis = new Redis(spec.redisUrl as string, { protocol: 2 });
+  const stream = `raw-${randomUUID().slice(0, 8)}`;
+  await redis.xgroup('CREATE', stream, 'bench', '0', 'MKSTREAM');
+  const body = Buffer.alloc(spec.size, 1);
+  const started = performance.now();
+  for (let sent = 0; sent < spec.count; sent += WINDOW) {
+    const pipeline = redis.pipeline();
+    for (let i = sent; i < Math.min(spec.count, sent + WINDOW); i++) pipeline.xadd(stream, '*', 'body', body);
+    await pipeline.exec();
+  }
+  const producerMs = performance.now() - started;
+  const consumeStarted = performance.now();
+  for (let received = 0; received < spec.count;) {
+    const entries = await readGroup(redis, stream, 500);
+    for (const [, fields] of entries) await handler(fields[1] as Buffer);
+    if (entries.length > 0) await redis.xack(stream, 'bench', ...entries.map(([id]) => id));
+    received += entries.length;
+  }
+  const consumerMs = performance.now() - consumeStarted;
+  await redis.del(stream);
+  redis.disconnect();
+  return { producer: perSecond(spec.count, producerMs), consumer: perSecond(spec.count, consumerMs) };
+}
+
+async function readGroup(redis: Redis, stream: string, count: number): Promise<[Buffer, Buffer[]][]> {
+  const reply = (await redis.callBuffer(
+    'XREADGROUP',
+    'GROUP',
+    'bench',
+    'raw',
+    'COUNT',
+    count,
+    'BLOCK',
+    1000,
+    'STREAMS',
+    stream,
+    '>',
+  )) as [Buffer, [Buffer, Buffer[]][]][] | null;
+  return reply?.[0]?.[1] ?? [];
+}
+
 /** zeromq: PUSH awaiting each send, PULL draining in the same process. */
 async function zeromqThroughput(spec: Spec): Promise<Result> {
   const push = new Push({ sendHighWaterMark: 1000 });
@@ -221,7 +336,11 @@ async function zeromqThroughput(spec: Spec): Promise<Result> {
 /** Latency at a fixed rate below saturation, from the intended send time (publish delay included). */
 async function latencyRun(
   spec: Spec,
-  open: () => Promise<{ send(index: number, body: Uint8Array): Promise<void>; onReceive(callback: (index: number) => void): Promise<void>; close(): Promise<void> }>,
+  open: () => Promise<{
+    send(index: number, body: Uint8Array): Promise<void>;
+    onReceive(callback: (index: number) => void): Promise<void>;
+    close(): Promise<void>;
+  }>,
 ): Promise<Result> {
   const rate = spec.rate ?? 1000;
   const link = await open();
@@ -250,7 +369,8 @@ async function latencyRun(
   await done;
   await link.close();
   latencies.sort((a, b) => a - b);
-  const at = (q: number) => Number((latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] as number).toFixed(2));
+  const at = (q: number) =>
+    Number((latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] as number).toFixed(2));
   return { p50: at(0.5), p99: at(0.99), p999: at(0.999) };
 }
 
@@ -261,7 +381,8 @@ function anymqLatency(spec: Spec): Promise<Result> {
     const producer = queue.producer();
     return {
       send: async (_index, body) => void (await producer.send(body)),
-      onReceive: (callback) => queue.consumer({ group: 'bench', concurrency: 64 }).run((m) => callback(Buffer.from(m.body).readUInt32BE(0))),
+      onReceive: (callback) =>
+        queue.consumer({ group: 'bench', concurrency: 64 }).run((m) => callback(Buffer.from(m.body).readUInt32BE(0))),
       close: () => mq.close(),
     };
   });
@@ -302,7 +423,11 @@ function rawLatency(spec: Spec): Promise<Result> {
         await consumer.prefetch(64);
         return {
           send: (_index, body) =>
-            new Promise<void>((resolve, reject) => channel.sendToQueue(queue, Buffer.from(body), { persistent: true }, (error: unknown) => (error ? reject(error) : resolve()))),
+            new Promise<void>((resolve, reject) =>
+              channel.sendToQueue(queue, Buffer.from(body), { persistent: true }, (error: unknown) =>
+                error ? reject(error) : resolve(),
+              ),
+            ),
           onReceive: async (callback) => {
             await consumer.consume(queue, (message) => {
               if (!message) return;
@@ -321,7 +446,8 @@ function rawLatency(spec: Spec): Promise<Result> {
         await consumer.connect();
         await consumer.subscribe({ topics: [topic], fromBeginning: true });
         return {
-          send: async (_index, body) => void (await producer.send({ topic, acks: -1, messages: [{ value: Buffer.from(body) }] })),
+          send: async (_index, body) =>
+            void (await producer.send({ topic, acks: -1, messages: [{ value: Buffer.from(body) }] })),
           onReceive: async (callback) => {
             const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
             await consumer.run({
@@ -339,6 +465,53 @@ function rawLatency(spec: Spec): Promise<Result> {
           close: async () => {
             await consumer.disconnect();
             await producer.disconnect();
+          },
+        };
+      }
+      case 'nats': {
+        const { connection, jsm, js, stream, consumer } = await rawJetstream(spec, 'raw-lat');
+        return {
+          send: async (_index, body) => void (await js.publish(stream, body)),
+          onReceive: async (callback) => {
+            const messages = await consumer.consume({ max_messages: 64 });
+            void (async () => {
+              for await (const message of messages) {
+                await handler(message.data);
+                message.ack();
+                callback(Buffer.from(message.data).readUInt32BE(0));
+              }
+            })().catch(() => undefined);
+          },
+          close: async () => {
+            await jsm.streams.delete(stream);
+            await connection.close();
+          },
+        };
+      }
+      case 'redis': {
+        const redis = new Redis(spec.redisUrl as string, { protocol: 2 });
+        const reader = new Redis(spec.redisUrl as string, { protocol: 2 });
+        const stream = `raw-lat-${randomUUID().slice(0, 8)}`;
+        await redis.xgroup('CREATE', stream, 'bench', '0', 'MKSTREAM');
+        let open = true;
+        return {
+          send: async (_index, body) => void (await redis.xadd(stream, '*', 'body', Buffer.from(body))),
+          onReceive: async (callback) => {
+            void (async () => {
+              while (open) {
+                for (const [id, fields] of await readGroup(reader, stream, 64)) {
+                  await handler(fields[1] as Buffer);
+                  await redis.xack(stream, 'bench', id);
+                  callback((fields[1] as Buffer).readUInt32BE(0));
+                }
+              }
+            })().catch(() => undefined);
+          },
+          close: async () => {
+            open = false;
+            await redis.del(stream);
+            redis.disconnect();
+            reader.disconnect();
           },
         };
       }

@@ -23,7 +23,11 @@ afterAll(async () => {
 });
 
 const configs: Record<string, (port: number) => ConfigInput> = {
-  rabbitmq: (port) => ({ backend: 'rabbitmq', url: `amqp://app:s3cret@127.0.0.1:${port}`, connectTimeoutMs: timeoutMs }),
+  rabbitmq: (port) => ({
+    backend: 'rabbitmq',
+    url: `amqp://app:s3cret@127.0.0.1:${port}`,
+    connectTimeoutMs: timeoutMs,
+  }),
   kafka: (port) => ({ backend: 'kafka', brokers: [`127.0.0.1:${port}`], connectTimeoutMs: timeoutMs }),
   'zeromq brokered': (port) => ({ backend: 'zeromq', address: `tcp://127.0.0.1:${port}`, connectTimeoutMs: timeoutMs }),
 };

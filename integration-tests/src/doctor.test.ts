@@ -17,24 +17,27 @@ function doctor(...args: string[]): string {
 }
 
 describe('anymq doctor leaves no topology behind', () => {
-  it.runIf(backends.includes('rabbitmq'))('on RabbitMQ: no exchange, no group queue, no dead-letter queue', async () => {
-    const url = inject('rabbitmqUrl');
-    const queue = doctor('--url', url);
-    const connection = await amqpConnect(url);
-    try {
-      for (const check of [
-        (ch: Awaited<ReturnType<typeof connection.createChannel>>) => ch.checkExchange(queue),
-        (ch: Awaited<ReturnType<typeof connection.createChannel>>) => ch.checkQueue(`${queue}.doctor`),
-        (ch: Awaited<ReturnType<typeof connection.createChannel>>) => ch.checkQueue(`${queue}.dlq`),
-      ]) {
-        const channel = await connection.createChannel();
-        channel.on('error', () => undefined);
-        await expect(check(channel)).rejects.toMatchObject({ code: 404 });
+  it.runIf(backends.includes('rabbitmq'))(
+    'on RabbitMQ: no exchange, no group queue, no dead-letter queue',
+    async () => {
+      const url = inject('rabbitmqUrl');
+      const queue = doctor('--url', url);
+      const connection = await amqpConnect(url);
+      try {
+        for (const check of [
+          (ch: Awaited<ReturnType<typeof connection.createChannel>>) => ch.checkExchange(queue),
+          (ch: Awaited<ReturnType<typeof connection.createChannel>>) => ch.checkQueue(`${queue}.doctor`),
+          (ch: Awaited<ReturnType<typeof connection.createChannel>>) => ch.checkQueue(`${queue}.dlq`),
+        ]) {
+          const channel = await connection.createChannel();
+          channel.on('error', () => undefined);
+          await expect(check(channel)).rejects.toMatchObject({ code: 404 });
+        }
+      } finally {
+        await connection.close();
       }
-    } finally {
-      await connection.close();
-    }
-  });
+    },
+  );
 
   it.runIf(backends.includes('kafka'))('on Kafka: no topic and no consumer group', async () => {
     const brokers = inject('kafkaBrokers');

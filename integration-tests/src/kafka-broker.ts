@@ -67,7 +67,9 @@ export async function startKafka(env = process.env, options: { advertisedPort?: 
       .start();
   } catch (error) {
     const tail = logs.join('').split('\n').slice(-40).join('\n');
-    throw new Error(`Kafka container (${image}) did not start: ${String(error)}\n--- last log lines ---\n${tail}`, { cause: error });
+    throw new Error(`Kafka container (${image}) did not start: ${String(error)}\n--- last log lines ---\n${tail}`, {
+      cause: error,
+    });
   }
   const brokers = [`127.0.0.1:${port}`];
   return {

@@ -1,5 +1,5 @@
 import { Inbox } from '@anymq/contract';
-import { ConnectionError, type Message, PublishError, connect } from '@anymq/core';
+import { ConnectionError, type Message, PublishError, TopologyError, connect } from '@anymq/core';
 import { Kafka, logLevel } from 'kafkajs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, inject, it, type TestContext } from 'vitest';
@@ -8,7 +8,7 @@ const selected = inject('backends').includes('kafka');
 const T = 30_000;
 const fresh = (label: string) => `it-${label}-${randomUUID().slice(0, 8)}`;
 
-async function client(ctx: TestContext, extra: { maxMessageBytes?: number } = {}) {
+async function client(ctx: TestContext, extra: { maxMessageBytes?: number; replicationFactor?: number } = {}) {
   const mq = await connect({ backend: 'kafka', brokers: inject('kafkaBrokers'), ...extra });
   ctx.onTestFinished(() => mq.close());
   return mq;
@@ -43,7 +43,10 @@ describe.runIf(selected)('kafka adapter', () => {
     const producer = plainKafka().producer();
     await producer.connect();
     ctx.onTestFinished(() => producer.disconnect());
-    await producer.send({ topic: queue.name, messages: [{ key: 'customer-9', value: JSON.stringify({ order: 1 }), headers: { source: 'legacy' } }] });
+    await producer.send({
+      topic: queue.name,
+      messages: [{ key: 'customer-9', value: JSON.stringify({ order: 1 }), headers: { source: 'legacy' } }],
+    });
     const [message] = await inbox.waitFor(1, 'the plain message', T);
     expect(message?.body).toEqual({ order: 1 });
     expect(message?.key).toBe('customer-9');
@@ -91,6 +94,20 @@ describe.runIf(selected)('kafka adapter', () => {
     await producer.send(Buffer.alloc(20));
     await inbox.waitFor(2, 'the messages around the large one', T);
     expect(inbox.items).toEqual([10, 20]);
+  });
+
+  it('a topic the broker will not create is a TopologyError from send and run, not a PublishError', async (ctx) => {
+    const mq = await client(ctx, { replicationFactor: 3 }); // one broker here
+    const queue = mq.queue(fresh('no-topic'));
+    for (const attempt of [
+      () => queue.producer().send('x'),
+      () => queue.consumer({ group: 'g' }).run(() => undefined),
+    ]) {
+      const error = await attempt().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TopologyError);
+      expect(error).toMatchObject({ code: 'TOPOLOGY_FAILED' });
+      expect((error as Error).message).toContain(`could not create the topics ${queue.name}`);
+    }
   });
 
   it('a burst of 10 KiB sends is split into requests the broker accepts', async (ctx) => {

@@ -27,7 +27,9 @@ describe.runIf(selected)('kafka consumer-group rebalances', () => {
     const total = 3000;
     const producing = (async () => {
       for (let start = 0; start < total; start += 100) {
-        await producer.sendBatch(Array.from({ length: 100 }, (_, i) => ({ body: start + i, key: `k${(start + i) % 17}` })));
+        await producer.sendBatch(
+          Array.from({ length: 100 }, (_, i) => ({ body: start + i, key: `k${(start + i) % 17}` })),
+        );
         await new Promise((resolve) => setTimeout(resolve, 20)); // a steady stream, not one burst
       }
     })();
@@ -42,7 +44,9 @@ describe.runIf(selected)('kafka consumer-group rebalances', () => {
     await members.shift()?.close();
     await producing;
     await until(() => received.size === total, `all ${total} messages`, 120_000);
-    console.log(`rebalance: ${total} sent, ${received.size} distinct received, ${deliveries - received.size} redelivered duplicates`);
+    console.log(
+      `rebalance: ${total} sent, ${received.size} distinct received, ${deliveries - received.size} redelivered duplicates`,
+    );
     expect(received.size).toBe(total);
   });
 });

@@ -11,6 +11,8 @@ import { connect } from 'amqplib';
  */
 export interface RabbitmqBroker {
   readonly url: string;
+  /** The command that runs rabbitmqctl on this broker (`podman exec … rabbitmqctl`); empty for an external one. */
+  readonly ctl: readonly string[];
   /** Restarts the broker; resolves once it accepts connections again. Containers only. */
   restart(): Promise<void>;
   /** Freezes the broker for `ms` (container paused), then thaws it. Containers only. */
@@ -26,7 +28,9 @@ export async function startRabbitmq(env = process.env): Promise<RabbitmqBroker> 
     const url = env.ANYMQ_RABBITMQ_URL;
     return {
       url,
-      restart: () => Promise.reject(new Error('external RabbitMQ (ANYMQ_RABBITMQ_URL) cannot be restarted by the tests')),
+      ctl: [],
+      restart: () =>
+        Promise.reject(new Error('external RabbitMQ (ANYMQ_RABBITMQ_URL) cannot be restarted by the tests')),
       freeze: () => Promise.reject(new Error('external RabbitMQ (ANYMQ_RABBITMQ_URL) cannot be frozen by the tests')),
       stop: async () => undefined,
     };
@@ -51,11 +55,15 @@ export async function startRabbitmq(env = process.env): Promise<RabbitmqBroker> 
       .start();
   } catch (error) {
     const tail = logs.join('').split('\n').slice(-40).join('\n');
-    throw new Error(`RabbitMQ container (${image}) did not start: ${String(error)}\n--- last log lines ---\n${tail}`, { cause: error });
+    throw new Error(`RabbitMQ container (${image}) did not start: ${String(error)}\n--- last log lines ---\n${tail}`, {
+      cause: error,
+    });
   }
   const url = `amqp://${user}:${password}@${container.getHost()}:${port}`;
   return {
     url,
+    // Podman's CLI sees the containers its Docker API started (images/start-podman-service.sh).
+    ctl: ['podman', 'exec', container.getId(), 'rabbitmqctl'],
     async restart() {
       await container.restart();
       await waitUntilAccepting(url, 120_000);

@@ -1,9 +1,13 @@
 import { runContractSuite, Inbox } from '@anymq/contract';
-import { ConfigError, ConnectionError, PublishError, type Message, connect } from '@anymq/core';
+import { AccessDeniedError, ConfigError, ConnectionError, PublishError, type Message, connect } from '@anymq/core';
 import { RabbitmqTransport } from '@anymq/rabbitmq';
 import { type ConsumeMessage, type GetMessage, connect as amqpConnect } from 'amqplib';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it, type TestContext } from 'vitest';
+import { rabbitmqCapabilities } from './expected-capabilities.ts';
+import { startTcpProxy } from './tcp-proxy.ts';
+import { until } from './until.ts';
 
 const selected = inject('backends').includes('rabbitmq');
 const T = 15_000;
@@ -25,7 +29,7 @@ describe.runIf(selected)('rabbitmq adapter', () => {
   runContractSuite(
     'rabbitmq with quorum queues',
     () => new RabbitmqTransport({ backend: 'rabbitmq', url: inject('rabbitmqUrl'), queueType: 'quorum' }),
-    { durable: true, retainsForIdleGroups: true, replay: false, ordering: 'queue', redelivery: true, delayedDelivery: true, fanOut: true, competingConsumers: true, deadLetters: true, multipleQueues: true, countsAbandonedDeliveries: true },
+    rabbitmqCapabilities,
   );
 
   it('consumes what plain amqplib published to the exchange', async (ctx) => {
@@ -48,7 +52,7 @@ describe.runIf(selected)('rabbitmq adapter', () => {
     expect(message?.headers).toMatchObject({ source: 'legacy', count: '3', 'content-type': 'application/json' });
   });
 
-  it("a plain message without a message id keeps one id, its key and its timestamp across retries into the dead letter", async (ctx) => {
+  it('a plain message without a message id keeps one id, its key and its timestamp across retries into the dead letter', async (ctx) => {
     const mq = await client(ctx);
     const queue = mq.queue<{ order: number }>(fresh('foreign-id'));
     const seen = new Inbox<Message<{ order: number }>>();
@@ -57,9 +61,15 @@ describe.runIf(selected)('rabbitmq adapter', () => {
       throw new Error('not today');
     });
     const dead = new Inbox<Message<{ order: number }>>();
-    await mq.queue<{ order: number }>(`${queue.name}.dlq`).consumer({ group: 'ops' }).run((m) => dead.push(m));
+    await mq
+      .queue<{ order: number }>(`${queue.name}.dlq`)
+      .consumer({ group: 'ops' })
+      .run((m) => dead.push(m));
     const channel = await plainChannel(ctx);
-    channel.publish(queue.name, 'customer-9', Buffer.from(JSON.stringify({ order: 1 })), { contentType: 'application/json', timestamp: 1_700_000_000 });
+    channel.publish(queue.name, 'customer-9', Buffer.from(JSON.stringify({ order: 1 })), {
+      contentType: 'application/json',
+      timestamp: 1_700_000_000,
+    });
     await channel.waitForConfirms();
     const attempts = await seen.waitFor(3, 'three attempts', T);
     const [letter] = await dead.waitFor(1, 'the dead letter', T);
@@ -73,23 +83,36 @@ describe.runIf(selected)('rabbitmq adapter', () => {
     const mq = await client(ctx);
     const queue = mq.queue<{ order: number }>(fresh('big-headers'));
     const seen = new Inbox<number>();
-    await queue.consumer({ group: 'billing', concurrency: 4, retry: { maxAttempts: 2, initialDelayMs: 10 } }).run((m) => {
-      seen.push(m.body.order);
-      if (m.body.order < 4) throw new Error('fails');
-    });
+    await queue
+      .consumer({ group: 'billing', concurrency: 4, retry: { maxAttempts: 2, initialDelayMs: 10 } })
+      .run((m) => {
+        seen.push(m.body.order);
+        if (m.body.order < 4) throw new Error('fails');
+      });
     const dead = new Inbox<Message<{ order: number }>>();
-    await mq.queue<{ order: number }>(`${queue.name}.dlq`).consumer({ group: 'ops' }).run((m) => dead.push(m));
+    await mq
+      .queue<{ order: number }>(`${queue.name}.dlq`)
+      .consumer({ group: 'ops' })
+      .run((m) => dead.push(m));
     const channel = await plainChannel(ctx);
     // Just under what amqplib can encode on the way in; a copy with anymq's headers added is over.
     const big = { blob: 'x'.repeat(64_000), note: 'small' };
     for (let order = 0; order < 14; order++) {
-      channel.publish(queue.name, '', Buffer.from(JSON.stringify({ order })), { contentType: 'application/json', ...(order < 4 ? { headers: big } : {}) });
+      channel.publish(queue.name, '', Buffer.from(JSON.stringify({ order })), {
+        contentType: 'application/json',
+        ...(order < 4 ? { headers: big } : {}),
+      });
     }
     await channel.waitForConfirms();
     const letters = await dead.waitFor(4, 'the four failing messages in the dead-letter queue', T);
     await seen.waitFor(14 + 4, 'every message, and a retry of each failing one', T);
     expect(letters.map((m) => m.body.order).sort()).toEqual([0, 1, 2, 3]);
-    for (const letter of letters) expect(letter.headers).toMatchObject({ 'x-anymq-headers-dropped': 'blob', note: 'small', 'x-anymq-attempts': '2' });
+    for (const letter of letters)
+      expect(letter.headers).toMatchObject({
+        'x-anymq-headers-dropped': 'blob',
+        note: 'small',
+        'x-anymq-origin-attempt': '2',
+      });
   });
 
   it('sends what plain amqplib reads, with the documented properties and headers', async (ctx) => {
@@ -122,14 +145,18 @@ describe.runIf(selected)('rabbitmq adapter', () => {
     await failed.waitFor(2, 'two attempts', T);
     const channel = await plainChannel(ctx);
     let dead: GetMessage | false = false;
-    for (const deadline = Date.now() + T; !dead && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + T; !dead && Date.now() < deadline;) {
       dead = await channel.get(`${queue.name}.dlq`, { noAck: true });
       if (!dead) await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(dead, 'a message in the dead-letter queue').toBeTruthy();
     if (!dead) return;
     expect(dead.content.toString()).toBe('"poison"');
-    expect(dead.properties.headers).toMatchObject({ 'x-anymq-error': 'boom', 'x-anymq-attempts': '2', 'x-anymq-origin-group': 'g' });
+    expect(dead.properties.headers).toMatchObject({
+      'x-anymq-error': 'boom',
+      'x-anymq-origin-attempt': '2',
+      'x-anymq-origin-group': 'g',
+    });
   });
 
   it('with mandatory, a send that no group would receive fails with PublishError', async (ctx) => {
@@ -150,12 +177,19 @@ describe.runIf(selected)('rabbitmq adapter', () => {
     await consumer.run(() => undefined);
     await consumer.close();
     const quorum = await client(ctx, { queueType: 'quorum' });
-    const error = await quorum.queue(name).consumer({ group: 'g' }).run(() => undefined).catch((e: unknown) => e);
+    const error = await quorum
+      .queue(name)
+      .consumer({ group: 'g' })
+      .run(() => undefined)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect(error).toMatchObject({ field: 'queueType' });
     // The refusal closed a channel, not the connection: the client still works.
     const inbox = new Inbox<string>();
-    await quorum.queue<string>(name).consumer({ group: 'other' }).run((m) => inbox.push(m.body));
+    await quorum
+      .queue<string>(name)
+      .consumer({ group: 'other' })
+      .run((m) => inbox.push(m.body));
     await quorum.queue(name).producer().send('still fine');
     await inbox.waitFor(1, 'a message after the refusal', T);
   });
@@ -168,7 +202,10 @@ describe.runIf(selected)('rabbitmq adapter', () => {
     await queue.producer().send('before');
     const channel = await plainChannel(ctx);
     await channel.deleteExchange(queue.name);
-    const error = await queue.producer().send('into the void').catch((e: unknown) => e);
+    const error = await queue
+      .producer()
+      .send('into the void')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PublishError);
     expect((error as Error).message).toMatch(/NOT_FOUND|404/);
     // The connection survived: another queue still works.
@@ -202,6 +239,75 @@ describe.runIf(selected)('rabbitmq adapter', () => {
   it('reports the broker product and version', async (ctx) => {
     const mq = await client(ctx);
     expect(await mq.describeBroker()).toMatch(/^RabbitMQ \d+\.\d+\.\d+/);
+  });
+
+  /** The broker's URL with another user, password or vhost. */
+  const urlWith = (change: { user?: string; password?: string; vhost?: string }) => {
+    const url = new URL(inject('rabbitmqUrl'));
+    if (change.user !== undefined) url.username = change.user;
+    if (change.password !== undefined) url.password = change.password;
+    if (change.vhost !== undefined) url.pathname = `/${encodeURIComponent(change.vhost)}`;
+    return url.href;
+  };
+
+  it('a refused login or an unknown vhost is ACCESS_DENIED naming the user and vhost, not the password', async () => {
+    const user = decodeURIComponent(new URL(inject('rabbitmqUrl')).username) || 'guest';
+    const badPassword = await connect(urlWith({ password: 'wr0ng-s3cret' })).catch((e: unknown) => e);
+    expect(badPassword).toBeInstanceOf(AccessDeniedError);
+    expect(badPassword).toMatchObject({ code: 'ACCESS_DENIED' });
+    expect((badPassword as Error).message).toContain(`refused user "${user}" on vhost "/"`);
+    expect((badPassword as Error).message).not.toContain('wr0ng-s3cret');
+    const noVhost = await connect(urlWith({ vhost: 'no-such-vhost' })).catch((e: unknown) => e);
+    expect(noVhost).toBeInstanceOf(AccessDeniedError);
+    expect((noVhost as Error).message).toContain(`on vhost "no-such-vhost"`);
+    expect((noVhost as Error).message).toContain('Fix: ');
+  });
+
+  it('a user without permission to declare is ACCESS_DENIED from send and run, with the rabbitmqctl fix', async (ctx) => {
+    const ctl = inject('rabbitmqCtl');
+    if (ctl.length === 0) {
+      ctx.skip('not applicable: an external RabbitMQ (ANYMQ_RABBITMQ_URL) gives the tests no rabbitmqctl');
+      return;
+    }
+    const rabbitmqctl = (...args: string[]) => {
+      const result = spawnSync(ctl[0] as string, [...ctl.slice(1), ...args], { encoding: 'utf8', timeout: 60_000 });
+      if (result.status !== 0) throw new Error(`rabbitmqctl ${args.join(' ')} failed: ${result.stderr}`);
+    };
+    const user = `limited-${randomUUID().slice(0, 8)}`;
+    rabbitmqctl('add_user', user, 'limited-pass');
+    ctx.onTestFinished(() => rabbitmqctl('delete_user', user));
+    rabbitmqctl('set_permissions', '-p', '/', user, '^$', '.*', '.*'); // may configure nothing
+    const mq = await connect(urlWith({ user, password: 'limited-pass' }));
+    ctx.onTestFinished(() => mq.close());
+    const queue = mq.queue(fresh('denied'));
+    for (const attempt of [
+      () => queue.producer().send('x'),
+      () => queue.consumer({ group: 'g' }).run(() => undefined),
+    ]) {
+      const error = await attempt().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AccessDeniedError);
+      expect((error as Error).message).toContain(`denied user "${user}" on vhost "/" access to "${queue.name}`);
+      expect((error as Error).message).toContain(
+        'Fix: grant configure, write and read on it (rabbitmqctl set_permissions',
+      );
+    }
+  });
+
+  it('a reconnect whose handshake gets no answer is abandoned after connectTimeoutMs and tried again', async (ctx) => {
+    const target = new URL(inject('rabbitmqUrl'));
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5672) });
+    ctx.onTestFinished(() => proxy.close());
+    const viaProxy = new URL(target.href);
+    viaProxy.hostname = '127.0.0.1';
+    viaProxy.port = String(proxy.port);
+    const mq = await client(ctx, { url: viaProxy.href, connectTimeoutMs: 500, publishTimeoutMs: 20_000 });
+    const queue = mq.queue<string>(fresh('silent-reconnect'));
+    await queue.producer().send('before');
+    proxy.setSilent(true);
+    proxy.dropConnections();
+    await until(() => proxy.silenced > 0, 'the client to try to reconnect into the silent port', T);
+    proxy.setSilent(false); // the broker answers again; the attempt already made never will
+    await expect(queue.producer().send('after')).resolves.toMatchObject({ id: expect.any(String) });
   });
 
   it('an unreachable broker is a ConnectionError that does not show the password', async () => {

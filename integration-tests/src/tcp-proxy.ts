@@ -5,6 +5,13 @@ export interface TcpProxy {
   readonly port: number;
   /** Destroys every open connection, both sides, at once. New connections are accepted again. */
   dropConnections(): number;
+  /**
+   * While silent, new connections are accepted and then neither forwarded nor answered, as by a
+   * broker whose port is open before it serves (a container starting). They stay so until dropped.
+   */
+  setSilent(silent: boolean): void;
+  /** Connections accepted while silent, so far. */
+  readonly silenced: number;
   close(): Promise<void>;
 }
 
@@ -16,7 +23,14 @@ export function startTcpProxy(target: { host: string; port: number }, listenPort
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
   };
+  let silent = false;
+  let silenced = 0;
   const server: Server = createServer((client) => {
+    if (silent) {
+      silenced++;
+      track(client);
+      return;
+    }
     const upstream = connect(target.port, target.host);
     track(client);
     track(upstream);
@@ -32,6 +46,12 @@ export function startTcpProxy(target: { host: string; port: number }, listenPort
       const port = typeof address === 'object' && address ? address.port : listenPort;
       resolve({
         port,
+        setSilent(value) {
+          silent = value;
+        },
+        get silenced() {
+          return silenced;
+        },
         dropConnections() {
           const count = sockets.size;
           for (const socket of sockets) socket.resetAndDestroy();

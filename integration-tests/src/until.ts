@@ -8,13 +8,19 @@ export async function until(condition: () => boolean, what: string, timeoutMs: n
 }
 
 /** Runs `probe` until it resolves; fails after `timeoutMs` naming what it waited for, with the last error. */
-export async function retryUntil(probe: () => Promise<void>, what: string, timeoutMs: number, intervalMs = 200): Promise<void> {
+export async function retryUntil(
+  probe: () => Promise<void>,
+  what: string,
+  timeoutMs: number,
+  intervalMs = 200,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       return await probe();
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: error });
+      if (Date.now() > deadline)
+        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: error });
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
   }

@@ -44,9 +44,11 @@ export async function runOrderProcessing(options: OrderProcessingOptions = {}): 
   const finished = new Promise<void>((resolve) => {
     finish = resolve;
   });
-  // Every message sent ends exactly one way: paid, dead-lettered, or absorbed as a duplicate.
+  // Every message sent ends exactly one way: paid, dead-lettered, or absorbed as a duplicate. A
+  // broker that stores a resend with the same id once (NATS JetStream) never delivers the duplicates.
+  let expected = count + duplicateCount;
   const checkDone = () => {
-    if (processed.length + deadLettered.length + duplicatesAbsorbed === count + duplicateCount) finish();
+    if (processed.length + deadLettered.length + duplicatesAbsorbed === expected) finish();
   };
 
   const mq = await connect(options.config, {
@@ -62,13 +64,16 @@ export async function runOrderProcessing(options: OrderProcessingOptions = {}): 
       },
     },
   });
+  if (mq.capabilities.deduplicatesById) expected = count;
   try {
     // A fresh queue per run, so that a run on a real broker never picks up an earlier run's orders.
     const queue = mq.queue(`demo-orders-${randomUUID().slice(0, 8)}`, { schema: Order });
     const deadLetters = mq.queue(`${queue.name}.dlq`, { schema: Order });
     await deadLetters.consumer({ group: 'ops' }).run((message) => {
       deadLettered.push(message.body.id);
-      log(`order ${message.body.id}  dead-lettered on attempt ${message.headers['x-anymq-attempts']}: ${message.headers['x-anymq-error']}`);
+      log(
+        `order ${message.body.id}  dead-lettered on attempt ${message.headers['x-anymq-origin-attempt']}: ${message.headers['x-anymq-error']}`,
+      );
       checkDone();
     });
 
@@ -91,7 +96,9 @@ export async function runOrderProcessing(options: OrderProcessingOptions = {}): 
           const order = message.body;
           await chargeCard(order, random, failureRate);
           processed.push(order.id);
-          log(`order ${order.id}  paid ${(order.amountCents / 100).toFixed(2)} EUR for ${order.customer} by ${worker} (attempt ${message.attempt})`);
+          log(
+            `order ${order.id}  paid ${(order.amountCents / 100).toFixed(2)} EUR for ${order.customer} by ${worker} (attempt ${message.attempt})`,
+          );
           checkDone();
         });
     }
@@ -99,7 +106,9 @@ export async function runOrderProcessing(options: OrderProcessingOptions = {}): 
     const producer = queue.producer();
     await producer.sendBatch(orders.map((order) => ({ body: order, id: order.id, key: order.customer })));
     // A producer retry resends a few orders with the same id; idempotent handling absorbs them.
-    await Promise.all(orders.slice(0, duplicateCount).map((order) => producer.send(order, { id: order.id, key: order.customer })));
+    await Promise.all(
+      orders.slice(0, duplicateCount).map((order) => producer.send(order, { id: order.id, key: order.customer })),
+    );
     await finished;
     return { backend: mq.backend, orders: count, processed, deadLettered, retries, duplicatesAbsorbed };
   } finally {

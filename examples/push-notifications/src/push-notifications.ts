@@ -38,14 +38,20 @@ export async function runPushNotifications(options: PushNotificationsOptions = {
       await signups.consumer({ group: channel.group, concurrency: channel.concurrency }).run(async ({ body }) => {
         await delay(channel.latencyMs); // the provider's latency
         delivered[channel.group].push(body.user);
-        log(`${channel.group.padEnd(5)} → ${body.user} (${channel.group === 'email' ? body.email : channel.group === 'sms' ? body.phone : 'device'})`);
+        log(
+          `${channel.group.padEnd(5)} → ${body.user} (${channel.group === 'email' ? body.email : channel.group === 'sms' ? body.phone : 'device'})`,
+        );
         if (Object.values(delivered).every((list) => list.length === users)) allDone();
       });
     }
     const producer = signups.producer();
     await producer.sendBatch(
       Array.from({ length: users }, (_, i) => ({
-        body: { user: `user-${i + 1}`, email: `user-${i + 1}@example.com`, phone: `+1555000${String(i + 1).padStart(4, '0')}` },
+        body: {
+          user: `user-${i + 1}`,
+          email: `user-${i + 1}@example.com`,
+          phone: `+1555000${String(i + 1).padStart(4, '0')}`,
+        },
         key: `user-${i + 1}`,
       })),
     );

@@ -4,7 +4,9 @@
 import type { ConfigInput } from '@anymq/core';
 import { describe, expect, inject, it, type TestContext } from 'vitest';
 import { startKafka } from '../kafka-broker.ts';
+import { startNats } from '../nats-broker.ts';
 import { startRabbitmq } from '../rabbitmq-broker.ts';
+import { redisConfig, startRedis } from '../redis-broker.ts';
 import { startTcpProxy } from '../tcp-proxy.ts';
 import { type ReliabilityRow, recordRow } from './reliability.ts';
 import { type FaultOutcome, faultRow, streamUnderFault } from './stream-under-fault.ts';
@@ -18,7 +20,12 @@ function needsContainer(ctx: TestContext, backend: 'rabbitmq' | 'kafka'): void {
   if (external[backend]) ctx.skip(`not applicable: needs a broker container of its own (external ${backend} is set)`);
 }
 
-const rabbitmqConfig = (url: string): ConfigInput => ({ backend: 'rabbitmq', url, publishTimeoutMs: 120_000, heartbeatSeconds: 2 });
+const rabbitmqConfig = (url: string): ConfigInput => ({
+  backend: 'rabbitmq',
+  url,
+  publishTimeoutMs: 120_000,
+  heartbeatSeconds: 2,
+});
 const kafkaConfig = (brokers: string[]): ConfigInput => ({ backend: 'kafka', brokers });
 
 describe.runIf(backends.includes('rabbitmq'))('rabbitmq under broker faults', () => {
@@ -45,7 +52,10 @@ describe.runIf(backends.includes('rabbitmq'))('rabbitmq under broker faults', ()
     url.hostname = '127.0.0.1'; // where the proxy listens
     url.port = String(proxy.port);
     let dropped = 0;
-    const outcome = await streamUnderFault(rabbitmqConfig(url.toString()), async () => (dropped = proxy.dropConnections()));
+    const outcome = await streamUnderFault(
+      rabbitmqConfig(url.toString()),
+      async () => (dropped = proxy.dropConnections()),
+    );
     expect(dropped).toBeGreaterThan(0);
     recordAndCheck(outcome, faultRow('connections dropped', 'rabbitmq', outcome, `${dropped} TCP connections reset`));
   });
@@ -56,17 +66,27 @@ describe.runIf(backends.includes('kafka'))('kafka under broker faults', () => {
     needsContainer(ctx, 'kafka');
     const broker = await startKafka();
     ctx.onTestFinished(() => broker.stop());
-    const outcome = await streamUnderFault(kafkaConfig(broker.brokers), () => broker.restart(), { batch: 50, key: (n) => `k${n % 8}` });
+    const outcome = await streamUnderFault(kafkaConfig(broker.brokers), () => broker.restart(), {
+      batch: 50,
+      key: (n) => `k${n % 8}`,
+    });
     recordAndCheck(outcome, faultRow('broker restart', 'kafka', outcome));
   });
 
-  it('broker frozen (container paused) longer than the session timeout, then thawed', { timeout: 300_000 }, async (ctx) => {
-    needsContainer(ctx, 'kafka');
-    const broker = await startKafka();
-    ctx.onTestFinished(() => broker.stop());
-    const outcome = await streamUnderFault(kafkaConfig(broker.brokers), () => broker.freeze(freezeMs.kafka), { batch: 50, key: (n) => `k${n % 8}` });
-    recordAndCheck(outcome, faultRow(`broker frozen ${freezeMs.kafka / 1000} s`, 'kafka', outcome));
-  });
+  it(
+    'broker frozen (container paused) longer than the session timeout, then thawed',
+    { timeout: 300_000 },
+    async (ctx) => {
+      needsContainer(ctx, 'kafka');
+      const broker = await startKafka();
+      ctx.onTestFinished(() => broker.stop());
+      const outcome = await streamUnderFault(kafkaConfig(broker.brokers), () => broker.freeze(freezeMs.kafka), {
+        batch: 50,
+        key: (n) => `k${n % 8}`,
+      });
+      recordAndCheck(outcome, faultRow(`broker frozen ${freezeMs.kafka / 1000} s`, 'kafka', outcome));
+    },
+  );
 
   it('every connection dropped under the client', { timeout: 300_000 }, async (ctx) => {
     needsContainer(ctx, 'kafka');
@@ -78,9 +98,85 @@ describe.runIf(backends.includes('kafka'))('kafka under broker faults', () => {
     ctx.onTestFinished(() => broker.stop());
     target.port = broker.hostPort;
     let dropped = 0;
-    const outcome = await streamUnderFault(kafkaConfig(broker.brokers), async () => (dropped = proxy.dropConnections()), { batch: 50, key: (n) => `k${n % 8}` });
+    const outcome = await streamUnderFault(
+      kafkaConfig(broker.brokers),
+      async () => (dropped = proxy.dropConnections()),
+      { batch: 50, key: (n) => `k${n % 8}` },
+    );
     expect(dropped).toBeGreaterThan(0);
     recordAndCheck(outcome, faultRow('connections dropped', 'kafka', outcome, `${dropped} TCP connections reset`));
+  });
+});
+
+describe.runIf(backends.includes('nats'))('nats under broker faults', () => {
+  const natsConfig = (servers: string[]): ConfigInput => ({ backend: 'nats', servers, publishTimeoutMs: 120_000 });
+
+  it('broker restart mid-stream', { timeout: 300_000 }, async (ctx) => {
+    if (process.env.ANYMQ_NATS_SERVERS)
+      ctx.skip('not applicable: needs a NATS container of its own (external nats is set)');
+    const broker = await startNats();
+    ctx.onTestFinished(() => broker.stop());
+    const outcome = await streamUnderFault(natsConfig(broker.servers), () => broker.restart(), { batch: 50 });
+    recordAndCheck(outcome, faultRow('broker restart', 'nats', outcome));
+  });
+
+  it('every connection dropped under the client', { timeout: 300_000 }, async (ctx) => {
+    const [host = '127.0.0.1', port = '4222'] = (inject('natsServers')[0] ?? '').split(':');
+    const proxy = await startTcpProxy({ host, port: Number(port) });
+    ctx.onTestFinished(() => proxy.close());
+    let dropped = 0;
+    const outcome = await streamUnderFault(
+      natsConfig([`127.0.0.1:${proxy.port}`]),
+      async () => (dropped = proxy.dropConnections()),
+      {
+        batch: 50,
+      },
+    );
+    expect(dropped).toBeGreaterThan(0);
+    recordAndCheck(outcome, faultRow('connections dropped', 'nats', outcome, `${dropped} TCP connections reset`));
+  });
+});
+
+describe.runIf(backends.includes('redis'))('redis under broker faults', () => {
+  // A member that vanished leaves its entries for 5 s; sends wait up to 120 s for the server.
+  const config = (url: string): ConfigInput => ({
+    ...redisConfig(url),
+    claimTimeoutMs: 5_000,
+    publishTimeoutMs: 120_000,
+  });
+  const needsContainer = (ctx: TestContext) => {
+    if (process.env.ANYMQ_REDIS_URL)
+      ctx.skip('not applicable: needs a Redis container of its own (external redis is set)');
+  };
+
+  it('broker restart mid-stream', { timeout: 300_000 }, async (ctx) => {
+    needsContainer(ctx);
+    const broker = await startRedis();
+    ctx.onTestFinished(() => broker.stop());
+    const outcome = await streamUnderFault(config(broker.url), () => broker.restart(), { batch: 50 });
+    recordAndCheck(outcome, faultRow('broker restart', 'redis', outcome, 'appendfsync always'));
+  });
+
+  it('broker frozen mid-stream', { timeout: 300_000 }, async (ctx) => {
+    needsContainer(ctx);
+    const broker = await startRedis();
+    ctx.onTestFinished(() => broker.stop());
+    const outcome = await streamUnderFault(config(broker.url), () => broker.freeze(8_000), { batch: 50 });
+    recordAndCheck(outcome, faultRow('broker frozen 8 s', 'redis', outcome));
+  });
+
+  it('every connection dropped under the client', { timeout: 300_000 }, async (ctx) => {
+    const { host, port } = redisConfig(inject('redisUrl'));
+    const proxy = await startTcpProxy({ host, port });
+    ctx.onTestFinished(() => proxy.close());
+    let dropped = 0;
+    const outcome = await streamUnderFault(
+      config(`redis://127.0.0.1:${proxy.port}`),
+      async () => (dropped = proxy.dropConnections()),
+      { batch: 50 },
+    );
+    expect(dropped).toBeGreaterThan(0);
+    recordAndCheck(outcome, faultRow('connections dropped', 'redis', outcome, `${dropped} TCP connections reset`));
   });
 });
 

@@ -30,9 +30,15 @@ interface ChildOptions {
 const options = JSON.parse(process.argv[2] as string) as ChildOptions;
 const store =
   options.idempotency === 'redis'
-    ? new RedisIdempotencyStore({ url: process.env.ANYMQ_REDIS_URL ?? 'redis://127.0.0.1:6379', prefix: 'anymq-faults:' })
+    ? new RedisIdempotencyStore({
+        url: process.env.ANYMQ_REDIS_URL ?? 'redis://127.0.0.1:6379',
+        prefix: 'anymq-faults:',
+      })
     : options.idempotency === 'postgres'
-      ? new PostgresIdempotencyStore({ connectionString: process.env.ANYMQ_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test', table: 'anymq_idempotency_faults' })
+      ? new PostgresIdempotencyStore({
+          connectionString: process.env.ANYMQ_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+          table: 'anymq_idempotency_faults',
+        })
       : undefined;
 // Written synchronously: a process that kills itself must not take its last reports with it.
 const say = (line: string) => writeSync(1, `${line}\n`);
@@ -48,7 +54,13 @@ process.once('SIGTERM', () => {
 });
 await mq
   .queue(options.queue)
-  .consumer({ group: options.group, concurrency: options.concurrency, drainTimeoutMs: 20_000, retry: { maxAttempts: options.maxAttempts ?? 5 }, ...(store ? { idempotency: { store } } : {}) })
+  .consumer({
+    group: options.group,
+    concurrency: options.concurrency,
+    drainTimeoutMs: 20_000,
+    retry: { maxAttempts: options.maxAttempts ?? 5 },
+    ...(store ? { idempotency: { store } } : {}),
+  })
   .run(async (message) => {
     say(`delivered ${message.id}`);
     if (options.mode === 'hold') await new Promise(() => undefined);

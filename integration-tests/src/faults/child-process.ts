@@ -50,10 +50,15 @@ export async function startChildConsumer(options: Record<string, unknown>): Prom
     acked,
     exited,
     async until(condition, what, timeoutMs = 60_000) {
-      await until(() => {
-        if (gone && !condition() && !closed) throw new Error(`child consumer exited before ${what}; its stderr:\n${stderr}`);
-        return condition();
-      }, what, timeoutMs);
+      await until(
+        () => {
+          if (gone && !condition() && !closed)
+            throw new Error(`child consumer exited before ${what}; its stderr:\n${stderr}`);
+          return condition();
+        },
+        what,
+        timeoutMs,
+      );
     },
   };
   await consumer.until(() => ready, 'the child consumer to subscribe');
@@ -101,7 +106,11 @@ export async function superviseChildConsumer(
       }),
     );
     try {
-      await until(() => exited || done(run), 'the supervised consumer to finish or die', Math.max(1, deadline - Date.now()));
+      await until(
+        () => exited || done(run),
+        'the supervised consumer to finish or die',
+        Math.max(1, deadline - Date.now()),
+      );
     } catch (error) {
       child.kill('SIGKILL');
       throw error;
@@ -112,8 +121,12 @@ export async function superviseChildConsumer(
       return run;
     }
     const { code, signal } = await exit;
-    if (signal !== 'SIGKILL') throw new Error(`the child consumer exited (code ${code}, signal ${signal}) instead of being killed by its poison message; stderr:\n${stderr}`);
+    if (signal !== 'SIGKILL')
+      throw new Error(
+        `the child consumer exited (code ${code}, signal ${signal}) instead of being killed by its poison message; stderr:\n${stderr}`,
+      );
     run.restarts++;
-    if (run.restarts > maxRestarts) throw new Error(`the consumer was restarted ${run.restarts} times: the poison message keeps killing it`);
+    if (run.restarts > maxRestarts)
+      throw new Error(`the consumer was restarted ${run.restarts} times: the poison message keeps killing it`);
   }
 }

@@ -21,7 +21,15 @@ for (const store of ['redis', 'postgres'] as const) {
       const mq = await connect(config);
       ctx.onTestFinished(() => mq.close());
       const ids = Array.from({ length: 100 }, () => randomUUID());
-      await mq.queue<number>(queue).producer().sendBatch(ids.flatMap((id, n) => [{ body: n, id }, { body: n, id }]));
+      await mq
+        .queue<number>(queue)
+        .producer()
+        .sendBatch(
+          ids.flatMap((id, n) => [
+            { body: n, id },
+            { body: n, id },
+          ]),
+        );
       const handled = () => children.flatMap((child) => child.handled);
       const duplicates = () => children.flatMap((child) => child.duplicates);
       await until(() => handled().length + duplicates().length >= 200, 'all 200 copies handled or skipped', 90_000);

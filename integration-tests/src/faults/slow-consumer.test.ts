@@ -7,6 +7,7 @@ import { type ConfigInput, bytesCodec, connect } from '@anymq/core';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, inject, it } from 'vitest';
+import { redisConfig } from '../redis-broker.ts';
 import { until } from '../until.ts';
 import { recordRow } from './reliability.ts';
 
@@ -18,8 +19,26 @@ const window = 256; // sends the producer keeps in flight
 
 const cases: { backend: string; config: () => ConfigInput; runIf: boolean }[] = [
   { backend: 'memory', config: () => ({ backend: 'memory', capacity }), runIf: true },
-  { backend: 'rabbitmq', config: () => ({ backend: 'rabbitmq', url: inject('rabbitmqUrl') }), runIf: backends.includes('rabbitmq') },
-  { backend: 'kafka', config: () => ({ backend: 'kafka', brokers: inject('kafkaBrokers') }), runIf: backends.includes('kafka') },
+  {
+    backend: 'rabbitmq',
+    config: () => ({ backend: 'rabbitmq', url: inject('rabbitmqUrl') }),
+    runIf: backends.includes('rabbitmq'),
+  },
+  {
+    backend: 'kafka',
+    config: () => ({ backend: 'kafka', brokers: inject('kafkaBrokers') }),
+    runIf: backends.includes('kafka'),
+  },
+  {
+    backend: 'redis',
+    config: () => ({ ...redisConfig(inject('redisUrl')) }),
+    runIf: backends.includes('redis'),
+  },
+  {
+    backend: 'nats',
+    config: () => ({ backend: 'nats', servers: inject('natsServers') }),
+    runIf: backends.includes('nats'),
+  },
 ];
 
 for (const { backend, config, runIf } of cases) {

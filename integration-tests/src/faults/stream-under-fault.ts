@@ -77,6 +77,8 @@ export function faultRow(scenario: string, backend: string, outcome: FaultOutcom
     lost: outcome.confirmed.length - delivered,
     duplicated: outcome.deliveries - outcome.received.size,
     recoveryMs: outcome.recoveryMs,
-    notes: [outcome.failures.length > 0 ? `${outcome.failures.length} sends failed (not confirmed)` : '', notes].filter(Boolean).join('; '),
+    notes: [outcome.failures.length > 0 ? `${outcome.failures.length} sends failed (not confirmed)` : '', notes]
+      .filter(Boolean)
+      .join('; '),
   };
 }

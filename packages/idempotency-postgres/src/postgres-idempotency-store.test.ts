@@ -11,5 +11,9 @@ runIdempotencyStoreSuite(
     const store = new PostgresIdempotencyStore({ connectionString, table: 'anymq_idempotency_test' });
     return { store, close: () => store.close() };
   },
-  reachable ? {} : { skip: `no PostgreSQL at ${connectionString.replace(/:[^:@/]*@/, ':***@')}; start one or set ANYMQ_POSTGRES_URL` },
+  reachable
+    ? {}
+    : {
+        skip: `no PostgreSQL at ${connectionString.replace(/:[^:@/]*@/, ':***@')}; start one or set ANYMQ_POSTGRES_URL`,
+      },
 );

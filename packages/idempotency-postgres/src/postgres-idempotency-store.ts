@@ -28,9 +28,11 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
   #ready: Promise<void> | undefined;
 
   constructor(options: PostgresIdempotencyStoreOptions) {
-    if (!options.pool && !options.connectionString) throw new TypeError('PostgresIdempotencyStore needs a pool or a connectionString.');
+    if (!options.pool && !options.connectionString)
+      throw new TypeError('PostgresIdempotencyStore needs a pool or a connectionString.');
     const table = options.table ?? 'anymq_idempotency';
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(table)) throw new TypeError(`table "${table}" must be a plain lower-case SQL name.`);
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(table))
+      throw new TypeError(`table "${table}" must be a plain lower-case SQL name.`);
     this.#pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: 4 });
     this.#owned = !options.pool;
     this.#table = table;
@@ -39,7 +41,10 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
 
   async has(scope: string, id: string): Promise<boolean> {
     await this.#ensureTable();
-    const { rows } = await this.#pool.query(`SELECT 1 FROM ${this.#table} WHERE scope = $1 AND id = $2 AND state = 'done' AND expires_at > now()`, [scope, id]);
+    const { rows } = await this.#pool.query(
+      `SELECT 1 FROM ${this.#table} WHERE scope = $1 AND id = $2 AND state = 'done' AND expires_at > now()`,
+      [scope, id],
+    );
     return rows.length > 0;
   }
 
@@ -62,13 +67,19 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
       [scope, id, this.#owner, ttlMs],
     );
     if (rows[0]?.owner === this.#owner) return 'claimed';
-    const found = await this.#pool.query<{ state: string }>(`SELECT state FROM ${this.#table} WHERE scope = $1 AND id = $2`, [scope, id]);
+    const found = await this.#pool.query<{ state: string }>(
+      `SELECT state FROM ${this.#table} WHERE scope = $1 AND id = $2`,
+      [scope, id],
+    );
     return found.rows[0]?.state === 'done' ? 'done' : 'busy';
   }
 
   async release(scope: string, id: string): Promise<void> {
     await this.#ensureTable();
-    await this.#pool.query(`DELETE FROM ${this.#table} WHERE scope = $1 AND id = $2 AND state = 'claimed' AND owner = $3`, [scope, id, this.#owner]);
+    await this.#pool.query(
+      `DELETE FROM ${this.#table} WHERE scope = $1 AND id = $2 AND state = 'claimed' AND owner = $3`,
+      [scope, id, this.#owner],
+    );
   }
 
   /** Ends the pool if the store made it. */
