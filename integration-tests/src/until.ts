@@ -1,8 +1,12 @@
-/** Polls `condition` until it holds; fails after `timeoutMs` naming what it waited for. */
-export async function until(condition: () => boolean, what: string, timeoutMs: number): Promise<void> {
+/**
+ * Polls `condition` until it holds; fails after `timeoutMs` naming what it waited for (`what` may be
+ * a function, to say how far it got when it gave up).
+ */
+export async function until(condition: () => boolean, what: string | (() => string), timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

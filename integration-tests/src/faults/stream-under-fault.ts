@@ -58,7 +58,14 @@ export async function streamUnderFault(
     const faultEnded = Date.now();
     firstSentAfterFault = next + batchSize; // the batch in flight may have been sent before the fault ended
     await producing;
-    await until(() => confirmed.every((n) => received.has(n)), 'every confirmed message to arrive', 180_000);
+    const missing = () => confirmed.filter((n) => !received.has(n));
+    await until(
+      () => missing().length === 0,
+      () =>
+        `every confirmed message to arrive: ${missing().length} of ${confirmed.length} missing ` +
+        `(first ${missing().slice(0, 10).join(', ')}), ${deliveries} deliveries, ${failures.length} sends failed`,
+      180_000,
+    );
     const recoveryMs = firstAfterFault ? Math.max(0, firstAfterFault - faultEnded) : null;
     return { confirmed, failures, received, deliveries, recoveryMs };
   } finally {
