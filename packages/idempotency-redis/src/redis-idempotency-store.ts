@@ -34,6 +34,8 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     if (!options.client && !options.url) throw new TypeError('RedisIdempotencyStore needs a client or a url.');
     this.#redis = options.client ?? new Redis(options.url as string, { lazyConnect: false, maxRetriesPerRequest: 3 });
     this.#owned = !options.client;
+    // Ours: it reconnects by itself and failures reach the commands; unheard, ioredis prints each one.
+    if (this.#owned) this.#redis.on('error', () => undefined);
     this.#prefix = options.prefix ?? 'anymq:idem:';
     this.#doneTtlMs = options.doneTtlMs ?? 7 * 24 * 3600_000;
   }

@@ -72,6 +72,9 @@ export class GroupReader implements Subscription {
     this.#redis = redis;
     // Blocking reads hold their connection: each member has its own.
     this.#blocking = redis.duplicate({ enableAutoPipelining: false });
+    // A copy does not inherit listeners: without one, ioredis prints every dropped connection as an
+    // "Unhandled error event". It reconnects by itself; failures reach the blocking read.
+    this.#blocking.on('error', () => undefined);
     this.#keys = keys;
     this.#queue = queue;
     this.#group = options.group;
