@@ -20,11 +20,13 @@ import { type RetryOptions, type RetryPolicy, retryPolicy } from './retry-policy
 import { type StandardSchemaV1, validateBody } from './schema.js';
 import type { Delivery, Subscription, Transport } from './transport.js';
 
+/** How a consumer joins its group, retries, dead-letters and shuts down. */
 export interface ConsumerOptions {
   /** Consumer group: every group gets every message; members of one group share them. */
   group: string;
   /** Handlers running at once; also the prefetch. Default 1. */
   concurrency?: number;
+  /** Attempts and backoff before a failing message is dead-lettered. */
   retry?: RetryOptions;
   /** Where messages go after the last attempt. Default `<queue>.dlq`. */
   deadLetter?: { queue?: string };
@@ -43,8 +45,10 @@ export interface ConsumerOptions {
   drainTimeoutMs?: number;
 }
 
+/** Handles one message: resolving acks it, throwing retries or dead-letters it. */
 export type Handler<T> = (message: Message<T>) => void | Promise<void>;
 
+/** A member of a consumer group of one queue. */
 export interface Consumer<T> {
   /**
    * Subscribes and calls `handler` for each message; resolves once subscribed. A handler that
@@ -184,6 +188,12 @@ export class QueueConsumer<T> implements Consumer<T> {
   readonly #closing = new AbortController();
   /** Each message being handled, with the function that hands it back if the drain times out. */
   readonly #running = new Set<Running>();
+  /**
+   * Deliveries that came after intake stopped, on their way back to the group: close() waits for
+   * them, so that the transport is not shut down with one still in the member's hands (Kafka would
+   * then take it for a crash and count an attempt against it).
+   */
+  readonly #handingBack = new Set<Promise<void>>();
   #handler: Handler<T> | undefined;
   #subscription: Subscription | undefined;
   #intakeStopped = false;
@@ -263,6 +273,7 @@ export class QueueConsumer<T> implements Consumer<T> {
       // Handlers still running after the drain timeout: their messages go back to the group.
       await Promise.all([...this.#running].map((running) => running.handBack()));
     }
+    while (this.#handingBack.size > 0) await Promise.all(this.#handingBack);
     this.#finished = true;
     this.#context.onClosed(this);
   }
@@ -276,7 +287,11 @@ export class QueueConsumer<T> implements Consumer<T> {
   #onDelivery(delivery: Delivery): void {
     const handler = this.#handler;
     if (this.#intakeStopped || !handler) {
-      void delivery.release().catch((error: unknown) => this.#reportSettleError(error));
+      const released: Promise<void> = delivery
+        .release()
+        .catch((error: unknown) => this.#reportSettleError(error))
+        .finally(() => this.#handingBack.delete(released));
+      this.#handingBack.add(released);
       return;
     }
     const middleware = this.#context.middleware;

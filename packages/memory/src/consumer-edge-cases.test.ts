@@ -1,6 +1,8 @@
-import { Inbox } from '@anymq/contract';
+import { Inbox, gate } from '@anymq/contract';
 import { type IdempotencyStore, connect } from '@anymq/core';
+import type { Delivery, SubscribeOptions, Subscription } from '@anymq/core/transport';
 import { describe, expect, it } from 'vitest';
+import type { MemoryDelivery } from './memory-queue.js';
 import { MemoryTransport } from './memory-transport.js';
 
 describe('core consumer edge cases, on the memory transport', () => {
@@ -46,6 +48,51 @@ describe('core consumer edge cases, on the memory transport', () => {
     await queue.producer().sendBatch([{ body: 1 }, { body: 2 }]);
     await other.waitFor(2, 'both messages at the consumer that stayed', 5_000);
     expect(handled.items).toEqual([]);
+    await mq.close();
+  });
+
+  it('close() waits for a delivery that arrived while intake stopped to be handed back', async () => {
+    // A transport may hand over one more delivery while its subscription closes (Kafka's partition
+    // loops do): leaving before it is back would look like a crash to the broker's bookkeeping.
+    const releasing = gate();
+    let released = false;
+    const late: Delivery = {
+      id: 'late',
+      body: new Uint8Array(),
+      key: undefined,
+      headers: {},
+      timestamp: Date.now(),
+      attempt: 1,
+      ack: () => Promise.reject(new Error('a late delivery is handed back, not acked')),
+      retry: () => Promise.reject(new Error('a late delivery is handed back, not retried')),
+      deadLetter: () => Promise.reject(new Error('a late delivery is handed back, not dead-lettered')),
+      release: () => releasing.promise.then(() => void (released = true)),
+    };
+    class LateTransport extends MemoryTransport {
+      override async subscribe(
+        queue: string,
+        options: SubscribeOptions,
+        onDelivery: (delivery: MemoryDelivery) => void,
+      ): Promise<Subscription> {
+        const subscription = await super.subscribe(queue, options, onDelivery);
+        return {
+          close: async () => {
+            await subscription.close();
+            (onDelivery as (delivery: Delivery) => void)(late);
+          },
+        };
+      }
+    }
+    const mq = await connect(new LateTransport());
+    const consumer = mq.queue('jobs').consumer({ group: 'g' });
+    await consumer.run(() => undefined);
+    let closed = false;
+    const closing = consumer.close().then(() => (closed = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(closed).toBe(false);
+    releasing.open();
+    await closing;
+    expect(released).toBe(true);
     await mq.close();
   });
 });
