@@ -244,6 +244,13 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
           if (suspect) this.#endAlone();
           return;
         }
+        if (this.#stopped) {
+          // Stopped during an await above: a record handed over now would still be in the member's
+          // hands when it leaves, and the next owner would count an attempt against it.
+          this.#releaseRoom();
+          if (suspect) this.#endAlone();
+          return;
+        }
         this.#deliver(
           { trackerKey, tracker, ledger, topic, partition, offset, keyLock, alone: suspect },
           message,
