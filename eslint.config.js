@@ -4,7 +4,9 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '.tools/**', '**/.turbo/**', 'benchmarks/results/**'] },
+  {
+    ignores: ['**/dist/**', '**/node_modules/**', '.tools/**', '**/.turbo/**', 'benchmarks/results/**', 'docs/api/**'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -4,6 +4,7 @@ import type { Transport } from '@anymq/core/transport';
 import { it, type TestContext } from 'vitest';
 import type { Requirement } from './requirements.js';
 
+/** Makes a new transport for each client a test opens. */
 export type TransportFactory = () => Transport | Promise<Transport>;
 
 /** What the harness can do to the broker, for the parts that need it (reconnect). */
@@ -27,6 +28,7 @@ export interface ContractContext {
   fresh(label: string): string;
 }
 
+/** The context the suite's parts register with; `T` is the longest bounded wait, in ms. */
 export function contractContext(
   factory: TransportFactory,
   capabilities: Capabilities,

@@ -3,7 +3,12 @@ import type { IdempotencyStore } from '@anymq/core';
 import { describe, expect, it, type TestContext } from 'vitest';
 
 /** A store to test; `close` ends what it opened. Each call must give a new instance (a new process, as it were). */
-export type IdempotencyStoreFactory = () => { store: IdempotencyStore; close(): Promise<void> };
+export type IdempotencyStoreFactory = () => {
+  /** The store under test. */
+  store: IdempotencyStore;
+  /** Ends what the factory opened for this store. */
+  close(): Promise<void>;
+};
 
 /**
  * The behaviour every idempotency store shared between processes must have: claims that exclude,

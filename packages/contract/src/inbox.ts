@@ -3,6 +3,7 @@ export class Inbox<T> {
   readonly items: T[] = [];
   readonly #waiters: { count: number; resolve: () => void }[] = [];
 
+  /** Records what a handler saw; wakes the waiters it satisfies. */
   push(item: T): void {
     this.items.push(item);
     for (const waiter of [...this.#waiters]) {
@@ -38,7 +39,12 @@ export class Inbox<T> {
 }
 
 /** A promise with its resolve function, to hold a handler until the test lets it go. */
-export function gate(): { promise: Promise<void>; open: () => void } {
+export function gate(): {
+  /** Resolves once `open` is called. */
+  promise: Promise<void>;
+  /** Lets the held handlers go. */
+  open: () => void;
+} {
   let open!: () => void;
   const promise = new Promise<void>((resolve) => {
     open = resolve;

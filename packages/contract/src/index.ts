@@ -12,4 +12,4 @@ export { inspectionTests } from './parts/inspection.js';
 export { Inbox, gate, within } from './inbox.js';
 export { runIdempotencyStoreSuite, type IdempotencyStoreFactory } from './idempotency-store-suite.js';
 export { serverReachable } from './reachable.js';
-export { adapterConfig, declaresItselfInPackageJson } from './adapter-checks.js';
+export { adapterConfig, declaresItselfInPackageJson, type AdapterConfigHelpers } from './adapter-checks.js';

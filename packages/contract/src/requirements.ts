@@ -3,8 +3,13 @@ import type { Capabilities } from '@anymq/core';
 /** Why a test does not apply to a transport, or undefined when it does. */
 export type Requirement = (capabilities: Capabilities) => string | undefined;
 
+/** Applies to every transport. */
 export const always: Requirement = () => undefined;
 
+/**
+ * The name of a boolean capability.
+ * @inline
+ */
 type Flag = { [K in keyof Capabilities]-?: Capabilities[K] extends boolean ? K : never }[keyof Capabilities];
 
 /** Applies when every named capability is declared. */

@@ -12,18 +12,28 @@ import { retryTests } from './parts/retries.js';
 
 /** The suite's parts, by name; each registers its tests with a `ContractContext`. */
 export const contractParts = {
+  /** Sends arrive once with id, key and headers; delays, concurrency, idempotency, close of producers. */
   delivery: deliveryTests,
+  /** Every group gets every message; members of one group share them. */
   groups: groupTests,
+  /** Retries with backoff, dead-lettering, handler timeouts, and crashes counted as attempts. */
   retries: retryTests,
+  /** Codecs, schemas, CloudEvents, size limits and undecodable bodies. */
   bodies: bodyTests,
+  /** Close and drain, hand-backs, abort signals, errors after close, restart of the transport. */
   lifecycle: lifecycleTests,
+  /** Order per key (or per queue) where the transport declares it. */
   ordering: orderingTests,
+  /** Nothing confirmed is lost when the broker restarts (needs `broker.restart`). */
   reconnect: reconnectTests,
+  /** `inspect()` and `health()` tell what the broker holds. */
   inspection: inspectionTests,
 } as const;
 
+/** The name of one part of the suite. */
 export type ContractPart = keyof typeof contractParts;
 
+/** How `runContractSuite` runs: which parts, how many rounds, how long it waits. */
 export interface ContractOptions {
   /** Longest bounded wait for one expectation. Default 10 s. */
   timeoutMs?: number;

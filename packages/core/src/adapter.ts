@@ -42,6 +42,10 @@ export interface AdapterUrl {
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by declaration merging
 export interface AdapterConfigs {}
 
+/**
+ * One config shape per registered backend.
+ * @inline
+ */
 type KnownConfig = { [B in keyof AdapterConfigs]: { backend: B } & AdapterConfigs[B] }[keyof AdapterConfigs];
 
 /** A config object: typed per backend for adapters whose types are in the program, else loose. */

@@ -37,7 +37,9 @@ export interface ConnectOptions {
 export interface Client {
   /** The backend's name, e.g. `memory` or `rabbitmq`. */
   readonly backend: string;
+  /** What this backend can do; the contract suite proves each claim. */
   readonly capabilities: Capabilities;
+  /** A queue by name, with its codec, schema and CloudEvents settings. Cheap: it opens nothing. */
   queue<T = unknown>(name: string, options?: QueueOptions<T>): Queue<T>;
   /** The broker's product and version where the backend can tell, else undefined. */
   describeBroker(): Promise<string | undefined>;

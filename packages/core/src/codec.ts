@@ -2,8 +2,11 @@ import { CodecError } from './errors.js';
 
 /** Turns bodies into bytes and back. `contentType` travels in the `content-type` header. */
 export interface Codec<T = unknown> {
+  /** Sent as the `content-type` header, e.g. `application/json`. */
   readonly contentType: string;
+  /** The body as bytes; throws `CodecError` (`ENCODE_FAILED`) for a body it cannot write. */
   encode(body: T): Uint8Array;
+  /** The body from its bytes; a throw dead-letters the message with `DECODE_FAILED`. */
   decode(bytes: Uint8Array): T;
 }
 

@@ -11,6 +11,7 @@ export type ConfigInput = AnymqConfig | string | undefined;
 /** The backend used when nothing is configured: in-process, no broker. */
 const DEFAULT_BACKEND = 'memory';
 
+/** Where `resolveConfig` finds adapters and environment variables. */
 export interface ResolveOptions extends AdapterSource {
   /** Where `ANYMQ_URL` and `ANYMQ_*` are read when no config is given. Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>> | undefined;

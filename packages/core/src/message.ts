@@ -23,6 +23,7 @@ export interface Message<T> {
   nack(error?: unknown): Promise<void>;
 }
 
+/** Per-message options of `send` and `sendBatch`. */
 export interface SendOptions {
   /** Ordering and partitioning key: messages with one key keep their order where ordering is per key. */
   key?: string;
@@ -36,6 +37,8 @@ export interface SendOptions {
   cloudEvent?: CloudEventSendOptions;
 }
 
+/** What a send resolves with once the broker has the message. */
 export interface SendResult {
+  /** The message id: the one given, or the UUID anymq chose. */
   readonly id: string;
 }

@@ -62,7 +62,9 @@ export type Outcome = (
  * that throws after it is reported to `Observer.onError` (the message is settled by then).
  */
 export interface Middleware {
+  /** Runs around a publish call; may change the messages' headers before `next()`. */
   send?(context: SendContext, next: () => Promise<void>): Promise<void>;
+  /** Runs around the handling of one delivery; resolves with what `next()` resolved with. */
   handle?(context: HandleContext, next: () => Promise<Outcome>): Promise<Outcome>;
 }
 

@@ -3,10 +3,15 @@
  * unused observer costs one property check per event.
  */
 export interface Observer {
+  /** The broker stored a sent message; `durationMs` from the call to its confirm. */
   onSent?(event: { queue: string; id: string; durationMs: number }): void;
+  /** A handler succeeded and the message was acked; `handlerMs` is the handler's time alone. */
   onAcked?(event: { queue: string; group: string; id: string; attempt: number; handlerMs: number }): void;
+  /** A handler failed and the message will come back after `delayMs`. */
   onRetried?(event: { queue: string; group: string; id: string; attempt: number; delayMs: number; error: Error }): void;
+  /** A message went to the dead-letter queue: its attempts ran out, or it could not be retried. */
   onDeadLettered?(event: { queue: string; group: string; id: string; attempt: number; error: Error }): void;
+  /** An id this group processed before arrived again and was acked without running the handler. */
   onDuplicate?(event: { queue: string; group: string; id: string }): void;
   /** A message carried bookkeeping headers anymq ignored as implausible (`name=value`), e.g. from another producer. */
   onIgnored?(event: { queue: string; group: string; id: string; ignored: readonly string[] }): void;

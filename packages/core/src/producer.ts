@@ -10,11 +10,13 @@ import { type StandardSchemaV1, validateBody } from './schema.js';
 import { Semaphore } from './semaphore.js';
 import type { OutgoingMessage, Transport } from './transport.js';
 
+/** How many publish calls a producer keeps in flight. */
 export interface ProducerOptions {
   /** Most publish calls (a `send` or a `sendBatch`) awaiting the broker at once. Default 1024. */
   maxInFlight?: number;
 }
 
+/** Sends messages to one queue. */
 export interface Producer<T> {
   /** Resolves once the broker has the message as durably as the transport allows. */
   send(body: T, options?: SendOptions): Promise<SendResult>;

@@ -6,6 +6,7 @@ import type { QueueProducer } from './producer.js';
 import { type Producer, type ProducerOptions } from './producer.js';
 import type { StandardSchemaV1 } from './schema.js';
 
+/** How a queue writes, checks and wraps its bodies: the same for its producers and consumers. */
 export interface QueueOptions<T> {
   /** Validates bodies on send (before anything leaves the process) and on receive. */
   schema?: StandardSchemaV1<unknown, T>;
@@ -27,8 +28,11 @@ export interface QueueSettings<T> {
 
 /** A named destination. Cheap to create; holds no connection of its own. */
 export interface Queue<T> {
+  /** The queue's name, as given. */
   readonly name: string;
+  /** A producer of this queue; close it, or the client, when done. */
   producer(options?: ProducerOptions): Producer<T>;
+  /** A member of consumer group `options.group`; nothing is received until `run()`. */
   consumer(options: ConsumerOptions): Consumer<T>;
 }
 

@@ -16,7 +16,9 @@ export interface RetryOptions {
   retryable?: (error: Error) => boolean;
 }
 
+/** A consumer's retry decisions, from `retryPolicy(options)`. */
 export interface RetryPolicy {
+  /** Total deliveries, the first included. */
   readonly maxAttempts: number;
   /** Whether a message that failed on `attempt` (1-based) with `error` gets another attempt. */
   shouldRetry(error: Error, attempt: number): boolean;
@@ -24,6 +26,7 @@ export interface RetryPolicy {
   delayMs(attempt: number): number;
 }
 
+/** The exponential backoff with jitter that consumers use; `random` is for tests. */
 export function retryPolicy(options: RetryOptions = {}, random: () => number = Math.random): RetryPolicy {
   const maxAttempts = options.maxAttempts ?? 5;
   const initialDelayMs = options.initialDelayMs ?? 100;

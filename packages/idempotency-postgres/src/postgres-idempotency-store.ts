@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ClaimResult, IdempotencyStore } from '@anymq/core';
 import pg from 'pg';
 
+/** A pool or connection string, and the table the store keeps its claims in. */
 export interface PostgresIdempotencyStoreOptions {
   /** A pg Pool you own (and end), or a `postgres://` connection string for a pool the store owns. */
   pool?: pg.Pool;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ClaimResult, IdempotencyStore } from '@anymq/core';
 import { Redis } from 'ioredis';
 
+/** An ioredis client or URL, the key prefix, and how long processed ids are kept. */
 export interface RedisIdempotencyStoreOptions {
   /** An ioredis client you own (and close), or a `redis://` URL for a client the store owns. */
   client?: Redis;

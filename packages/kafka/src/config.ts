@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 const positiveInt = z.number().int().positive();
 
+/** The Kafka backend's own config options (zod): what `connect()` validates and types. */
 export const kafkaOptions = z.strictObject({
   /** `host:port` of one or more brokers. */
   brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port')).min(1),

@@ -152,6 +152,7 @@ export class KafkaTransport implements Transport, GroupConsumerHost {
     await this.#disconnectClients();
   }
 
+  /** Sends records to `topic` through the shared batcher; failures become `PublishError`. */
   async produce(topic: string, messages: Message[]): Promise<void> {
     try {
       await this.#batcher.send(topic, messages);
@@ -170,6 +171,7 @@ export class KafkaTransport implements Transport, GroupConsumerHost {
     }
   }
 
+  /** Creates the topics this transport has not yet seen (once each); resolves when they exist. */
   ensureTopics(topics: string[]): Promise<void> {
     const missing = topics.filter((topic) => !this.#topics.has(topic));
     if (missing.length > 0) {

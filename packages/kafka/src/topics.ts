@@ -12,10 +12,12 @@ export function kafkaGroupId(queue: string, group: string): string {
   return `${queue}.${group}`;
 }
 
+/** The topic that holds a group's retries until they are due. */
 export function retryTopic(queue: string, group: string): string {
   return `${queue}.${group}.retry`;
 }
 
+/** The topic that holds a queue's delayed sends until they are due. */
 export function delayTopic(queue: string): string {
   return `${queue}.delay`;
 }

@@ -9,6 +9,7 @@ import {
 } from '@anymq/core/transport';
 import { type MemoryDelivery, MemoryQueue, type StoredMessage } from './memory-queue.js';
 
+/** Bounds of the in-process backend. */
 export interface MemoryTransportOptions {
   /** Most messages one queue holds before `send` waits (backpressure). Default: unbounded. */
   capacity?: number;

@@ -17,12 +17,14 @@ export class RingBuffer<T> {
     return this.#length;
   }
 
+  /** Adds at the end. */
   push(item: T): void {
     if (this.#length === this.#items.length) this.#grow();
     this.#items[(this.#head + this.#length) & (this.#items.length - 1)] = item;
     this.#length++;
   }
 
+  /** Adds at the front (a message handed back goes first). */
   unshift(item: T): void {
     if (this.#length === this.#items.length) this.#grow();
     this.#head = (this.#head - 1) & (this.#items.length - 1);
@@ -30,6 +32,7 @@ export class RingBuffer<T> {
     this.#length++;
   }
 
+  /** Takes from the front; undefined when empty. */
   shift(): T | undefined {
     if (this.#length === 0) return undefined;
     const item = this.#items[this.#head];

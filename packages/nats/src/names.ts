@@ -7,8 +7,11 @@
  */
 const encode = (name: string) => name.replace(/_/g, '_u').replace(/\./g, '_d');
 
+/** The stream of a queue. */
 export const streamName = (queue: string) => `anymq-${encode(queue)}`;
+/** The subject messages of a queue are published on. */
 export const subjectOf = (queue: string) => `anymq.${encode(queue)}`;
+/** The durable consumer of a group. */
 export const consumerName = (group: string) => encode(group);
 /** The group a consumer name was made from. */
 export const groupOf = (consumer: string) => consumer.replace(/_[du]/g, (escape) => (escape === '_d' ? '.' : '_'));

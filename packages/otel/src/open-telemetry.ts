@@ -15,6 +15,7 @@ import {
 } from '@opentelemetry/api';
 import { Attr, DURATION_BUCKETS, Metric } from './semconv.js';
 
+/** Which OpenTelemetry providers and propagator to use; each defaults to the global one. */
 export interface OpenTelemetryOptions {
   /** Default: the global one (`trace.getTracerProvider()`), a no-op until an SDK registers one. */
   tracerProvider?: TracerProvider;

@@ -1,6 +1,7 @@
 import type { Client } from '@anymq/core';
 import { type BatchObservableResult, type MeterProvider, metrics } from '@opentelemetry/api';
 
+/** Which queues and groups `queueMetrics` reports, and to which meter provider. */
 export interface QueueMetricsOptions {
   /** The queues to watch, each with the groups to report (default: those the backend finds). */
   queues: readonly { queue: string; groups?: readonly string[] }[];

@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 const positiveInt = z.number().int().positive();
 
+/** The RabbitMQ backend's own config options (zod): what `connect()` validates and types. */
 export const rabbitmqOptions = z.strictObject({
   /** `amqp://user:pass@host:port/vhost` or `amqps://…`. */
   url: z.string().regex(/^amqps?:\/\//, 'must start with amqp:// or amqps://'),

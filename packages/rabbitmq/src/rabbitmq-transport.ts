@@ -169,6 +169,7 @@ export class RabbitmqTransport implements Transport, Requeuer {
     await this.#publisher.publish('', retryQueue, message.content, options);
   }
 
+  /** Puts a copy of `message` on `deadLetterQueue` with `headers` added, confirmed by the broker. */
   async deadLetter(
     deadLetterQueue: string,
     message: ConsumeMessage,

@@ -16,6 +16,7 @@ export function isDeadLetterQueue(queue: string): boolean {
   return queue.endsWith(DEAD_LETTER_SUFFIX);
 }
 
+/** The queue a group reads (`<queue>.<group>`); the dead-letter queue is its own. */
 export function groupQueueName(queue: string, group: string): string {
   if (isDeadLetterQueue(queue)) return queue;
   if (group === 'dlq') {
@@ -27,10 +28,12 @@ export function groupQueueName(queue: string, group: string): string {
   return `${queue}.${group}`;
 }
 
+/** The TTL queue where a group's retries wait `delayMs` before they dead-letter back to it. */
 export function retryQueueName(groupQueue: string, delayMs: number): string {
   return `${groupQueue}.retry.${delayMs}`;
 }
 
+/** The TTL queue where sends delayed by `delayMs` wait before they reach the queue's groups. */
 export function delayQueueName(queue: string, delayMs: number): string {
   return `${queue}.delay.${delayMs}`;
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 const positiveInt = z.number().int().positive();
 
+/** The Redis Streams backend's own config options (zod): what `connect()` validates and types. */
 export const redisOptions = z.strictObject({
   /** The Redis server. Default 127.0.0.1:6379. */
   host: z.string().min(1).optional(),

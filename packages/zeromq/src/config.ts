@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 const positiveInt = z.number().int().positive();
 
+/** The ZeroMQ backend's own config options (zod): what `connect()` validates and types. */
 export const zeromqOptions = z.strictObject({
   /** `tcp://host:port` or `ipc://path` of the proxy (brokered) or of the sockets (direct). */
   address: z.string().regex(/^(tcp|ipc):\/\//, 'must start with tcp:// or ipc://'),

@@ -5,6 +5,7 @@ import { Router } from 'zeromq';
 import { Command, type DeliveryMeta, type PublishMeta, text } from './protocol.js';
 import { SendQueue } from './send-queue.js';
 
+/** Where the proxy listens, how it drops silent clients, and how much it holds. */
 export interface ProxyOptions {
   /** Where to bind: `tcp://127.0.0.1:5555`, `tcp://*:5555` or `ipc:///run/anymq.sock`. */
   address: string;
@@ -56,6 +57,7 @@ export class ZmqProxy {
     this.#out = new SendQueue(this.#router);
   }
 
+  /** Binds `address` and starts serving; rejects when the address cannot be bound. */
   async start(): Promise<void> {
     await this.#store.connect();
     await this.#router.bind(this.#options.address);
@@ -69,6 +71,7 @@ export class ZmqProxy {
     return this.#router.lastEndpoint ?? this.#options.address;
   }
 
+  /** Drops every client and unbinds; what it held is gone with it (it keeps messages in memory only). */
   async close(): Promise<void> {
     clearInterval(this.#sweeper);
     for (const client of [...this.#clients.values()]) await this.#drop(client);
