@@ -116,6 +116,21 @@ function installedAdapters(): { backend: string; schemes: readonly string[] }[] 
  */
 function findInstalledAdapters(): { backend: string; schemes: readonly string[] }[] {
   const found = new Map<string, { backend: string; schemes: readonly string[] }>();
+  const declare = (manifestPath: string) => {
+    try {
+      const { anymq } = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+        anymq?: { backend?: unknown; schemes?: unknown };
+      };
+      if (typeof anymq?.backend === 'string' && Array.isArray(anymq.schemes) && !found.has(anymq.backend)) {
+        found.set(anymq.backend, {
+          backend: anymq.backend,
+          schemes: anymq.schemes.filter((s): s is string => typeof s === 'string'),
+        });
+      }
+    } catch {
+      // not a package, or not one of ours
+    }
+  };
   for (const base of resolutionBases()) {
     for (let dir = base; ; dir = dirname(dir)) {
       const scope = join(dir, 'node_modules', '@anymq');
@@ -125,25 +140,48 @@ function findInstalledAdapters(): { backend: string; schemes: readonly string[] 
       } catch {
         // no @anymq packages here
       }
-      for (const name of names) {
-        try {
-          const { anymq } = JSON.parse(readFileSync(join(scope, name, 'package.json'), 'utf8')) as {
-            anymq?: { backend?: unknown; schemes?: unknown };
-          };
-          if (typeof anymq?.backend === 'string' && Array.isArray(anymq.schemes) && !found.has(anymq.backend)) {
-            found.set(anymq.backend, {
-              backend: anymq.backend,
-              schemes: anymq.schemes.filter((s): s is string => typeof s === 'string'),
-            });
-          }
-        } catch {
-          // not a package, or not one of ours
-        }
-      }
+      for (const name of names) declare(join(scope, name, 'package.json'));
       if (dirname(dir) === dir) break;
     }
+    // Without a node_modules folder to list (Yarn Plug'n'Play), the @anymq packages the nearest
+    // package.json depends on are resolved by name, as the application itself would import them.
+    const manifest = nearestManifest(base);
+    if (manifest)
+      for (const name of anymqDependencies(manifest)) {
+        try {
+          declare(createRequire(manifest).resolve(`${name}/package.json`));
+        } catch {
+          // declared but not installed
+        }
+      }
   }
   return [...found.values()];
+}
+
+/** The package.json that governs `dir`: the first one found walking up. */
+function nearestManifest(dir: string): string | undefined {
+  for (let at = dir; ; at = dirname(at)) {
+    const candidate = join(at, 'package.json');
+    try {
+      readFileSync(candidate);
+      return candidate;
+    } catch {
+      if (dirname(at) === at) return undefined;
+    }
+  }
+}
+
+/** The `@anymq/*` names a package.json lists among its dependencies of any kind. */
+function anymqDependencies(manifestPath: string): string[] {
+  try {
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
+    const names = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'].flatMap((field) =>
+      Object.keys((manifest[field] as Record<string, string> | undefined) ?? {}),
+    );
+    return names.filter((name) => name.startsWith('@anymq/'));
+  } catch {
+    return [];
+  }
 }
 
 /** Where packages are looked up: the application (its entry file, the working directory), then core. */
