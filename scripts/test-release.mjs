@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // The release path for real, against a registry of our own: a clone of this commit runs
 // `changeset version` on a throwaway branch, builds and runs `changeset publish` to a local
-// Verdaccio; then, in fresh directories outside the workspace, npm, pnpm and yarn each install every
-// public package from it, and a small program sends and receives (in-process, and through the Redis
-// and NATS servers this machine runs, found by URL scheme) and `anymq doctor` runs. Every failure
-// names the step and, where there is one, the package.
+// Verdaccio; then, in fresh directories outside the workspace, npm, pnpm, yarn 1 and yarn 4
+// (Plug'n'Play) each install every public package from it, and a small program sends and receives
+// (in-process, and through the Redis and NATS servers this machine runs, found by URL scheme) and
+// `anymq doctor` runs. Every failure names the step and, where there is one, the package.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -177,29 +177,53 @@ try {
   console.log(`registry holds ${manifests.length} packages at ${version}, with @anymq/* ranges ^${version}`);
 
   const packages = [...manifests.map(({ manifest }) => `${manifest.name}@${version}`), '@opentelemetry/api@^1.9.0'];
+  // npm, pnpm and yarn 1 put packages in node_modules; yarn 4 uses Plug'n'Play, its default.
+  const yarn4 = ['npx', ['--yes', '-p', '@yarnpkg/cli-dist@4.12.0', 'yarn']];
+  const inNodeModules = (project) => ({
+    node: [process.execPath, ['check.mjs']],
+    anymq: [join(project, 'node_modules', '.bin', 'anymq'), ['doctor']],
+  });
   const managers = {
-    npm: { install: ['npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...packages]] },
-    pnpm: { install: ['pnpm', ['add', ...packages]] },
-    yarn: { install: ['npx', ['--yes', 'yarn@1.22.22', 'add', '--silent', '--non-interactive', ...packages]] },
+    npm: {
+      install: ['npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...packages]],
+      run: inNodeModules,
+    },
+    pnpm: { install: ['pnpm', ['add', ...packages]], run: inNodeModules },
+    'yarn 1': {
+      install: ['npx', ['--yes', 'yarn@1.22.22', 'add', '--silent', '--non-interactive', ...packages]],
+      run: inNodeModules,
+    },
+    'yarn 4': {
+      install: [yarn4[0], [...yarn4[1], 'add', ...packages]],
+      run: () => ({
+        node: [yarn4[0], [...yarn4[1], 'node', 'check.mjs']],
+        anymq: [yarn4[0], [...yarn4[1], 'anymq', 'doctor']],
+      }),
+    },
   };
-  for (const [manager, { install }] of Object.entries(managers)) {
-    const project = join(work, `with-${manager}`);
+  for (const [manager, { install, run }] of Object.entries(managers)) {
+    const project = join(work, `with-${manager.replace(' ', '')}`);
     mkdirSync(project);
     writeFileSync(join(project, '.npmrc'), npmrc);
     writeFileSync(join(project, '.yarnrc'), `registry "${registry.url}"\n`);
+    // Its own global folder: yarn 4 caches package metadata there, with the tarball URLs of an earlier run's registry.
+    writeFileSync(
+      join(project, '.yarnrc.yml'),
+      `npmRegistryServer: "${registry.url}"\nunsafeHttpWhitelist: ["127.0.0.1"]\nenableTelemetry: false\nenableGlobalCache: false\nglobalFolder: "${join(work, 'yarn-global')}"\n`,
+    );
     writeFileSync(
       join(project, 'package.json'),
-      JSON.stringify({ name: `anymq-with-${manager}`, private: true, type: 'module' }),
+      JSON.stringify({ name: `anymq-with-${manager.replace(' ', '')}`, private: true, type: 'module' }),
     );
     // pnpm runs no dependency's install script unless told: zeromq's checks its shipped addon.
     if (manager === 'pnpm') writeFileSync(join(project, 'pnpm-workspace.yaml'), 'allowBuilds:\n  zeromq: true\n');
     step(`${manager} install of every @anymq package`, install[0], install[1], project);
     writeFileSync(join(project, 'check.mjs'), checkProgram);
+    const { node, anymq } = run(project);
     process.stdout.write(
-      step(`${manager}: sending and receiving with the installed packages`, process.execPath, ['check.mjs'], project),
+      step(`${manager}: sending and receiving with the installed packages`, node[0], node[1], project),
     );
-    const bin = join(project, 'node_modules', '.bin', 'anymq');
-    process.stdout.write(step(`${manager}: anymq doctor`, bin, ['doctor'], project));
+    process.stdout.write(step(`${manager}: anymq doctor`, anymq[0], anymq[1], project));
   }
   console.log('test:release passed');
 } finally {
