@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -162,12 +162,8 @@ function findInstalledAdapters(): { backend: string; schemes: readonly string[] 
 function nearestManifest(dir: string): string | undefined {
   for (let at = dir; ; at = dirname(at)) {
     const candidate = join(at, 'package.json');
-    try {
-      readFileSync(candidate);
-      return candidate;
-    } catch {
-      if (dirname(at) === at) return undefined;
-    }
+    if (existsSync(candidate)) return candidate;
+    if (dirname(at) === at) return undefined;
   }
 }
 

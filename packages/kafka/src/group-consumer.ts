@@ -245,10 +245,10 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
           return;
         }
         if (this.#stopped) {
-          // Stopped during an await above: a record handed over now would still be in the member's
-          // hands when it leaves, and the next owner would count an attempt against it.
+          // Stopped while its ledger loaded (the waits above check for themselves): a record handed
+          // over now would still be in the member's hands when it leaves, and the next owner would
+          // count an attempt against it.
           this.#releaseRoom();
-          if (suspect) this.#endAlone();
           return;
         }
         this.#deliver(
