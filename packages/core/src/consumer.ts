@@ -6,6 +6,7 @@ import {
   AttemptsExhaustedError,
   CodecError,
   EnvelopeError,
+  ExpiredError,
   ConfigError,
   HandlerTimeoutError,
   toError,
@@ -337,6 +338,22 @@ export class QueueConsumer<T> implements Consumer<T> {
     }
   }
 
+  /**
+   * An `ExpiredError` when the message carries an expiry (`expiresInMs`) that has passed. Dead letters
+   * never expire; a value that is not a time is reported to `onIgnored` and read as none.
+   */
+  #expiry(delivery: Delivery): ExpiredError | undefined {
+    const value = delivery.headers[HeaderNames.expiresAt];
+    if (value === undefined || delivery.headers[HeaderNames.deadLetteredAt] !== undefined) return undefined;
+    if (!/^\d{1,15}$/.test(value)) {
+      const ignored = [`${HeaderNames.expiresAt}=${value.slice(0, 40)}`];
+      this.#context.observer?.onIgnored?.({ queue: this.#context.queue, group: this.#group, id: delivery.id, ignored });
+      return undefined;
+    }
+    const now = Date.now();
+    return now > Number(value) ? new ExpiredError(Number(value), now) : undefined;
+  }
+
   /** Handles one delivery to its end; never rejects (anything unexpected fails the message). */
   async #process(running: Running, handler: Handler<T>): Promise<void> {
     const { delivery } = running;
@@ -348,6 +365,11 @@ export class QueueConsumer<T> implements Consumer<T> {
         observer?.onIgnored?.({ queue, group: this.#group, id: delivery.id, ignored: delivery.ignored });
       if (delivery.invalid !== undefined) {
         await this.#settleDeadLetter(running, new EnvelopeError(delivery.invalid as string));
+        return;
+      }
+      const expired = this.#expiry(delivery);
+      if (expired) {
+        await this.#settleDeadLetter(running, expired);
         return;
       }
       if (delivery.attempt > this.#policy.maxAttempts) {

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'CONSUMER_CRASHED'
   | 'ATTEMPTS_EXHAUSTED'
   | 'INVALID_ENVELOPE'
+  | 'EXPIRED'
   | 'TOPOLOGY_FAILED'
   | 'ACCESS_DENIED';
 
@@ -130,6 +131,16 @@ export class AttemptsExhaustedError extends AnymqError {
 export class EnvelopeError extends AnymqError {
   constructor(reason: string) {
     super('INVALID_ENVELOPE', `the message's envelope cannot be read: ${reason}`);
+  }
+}
+
+/** A message delivered after the time its producer gave it (`expiresInMs`): dead-lettered, never handled. */
+export class ExpiredError extends AnymqError {
+  constructor(expiresAt: number, now: number) {
+    super(
+      'EXPIRED',
+      `expired at ${new Date(expiresAt).toISOString()}, ${now - expiresAt} ms before this delivery (send option expiresInMs), so the handler is not run.`,
+    );
   }
 }
 

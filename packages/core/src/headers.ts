@@ -22,6 +22,11 @@ export const HeaderNames = {
    * them itself.
    */
   abandoned: 'x-anymq-abandoned',
+  /**
+   * Milliseconds since the epoch after which the message is not handled (send option `expiresInMs`):
+   * a consumer that gets it later dead-letters it as `EXPIRED`. Dead letters do not expire.
+   */
+  expiresAt: 'x-anymq-expires-at',
   /** On a dead-lettered message: the last error's message. */
   error: 'x-anymq-error',
   /** On a dead-lettered message: the last error's `code` or class name. */

@@ -39,5 +39,6 @@ export {
   HandlerTimeoutError,
   AttemptsExhaustedError,
   EnvelopeError,
+  ExpiredError,
   type ErrorCode,
 } from './errors.js';

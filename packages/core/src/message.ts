@@ -31,6 +31,12 @@ export interface SendOptions {
   headers?: Record<string, string>;
   /** Deliver no earlier than this many milliseconds from now. */
   delayMs?: number;
+  /**
+   * Not to be handled later than this many milliseconds from now: a consumer that gets it after
+   * that dead-letters it as `EXPIRED` without running the handler (the broker keeps it until then).
+   * Compared with the consuming host's clock, so keep clocks in sync.
+   */
+  expiresInMs?: number;
   /** The message id; a random UUID by default. Reuse it to make a resend deduplicable. */
   id?: string;
   /** CloudEvent attributes for this message; only on a queue with `cloudEvents`. */

@@ -170,9 +170,17 @@ export class QueueProducer<T> implements Producer<T> {
     if (!(delayMs >= 0 && Number.isFinite(delayMs))) {
       throw new ConfigError('send option "delayMs" must be zero or more milliseconds.', { field: 'delayMs' });
     }
-    const headers = options?.headers ? this.#withUserHeaders(options.headers) : this.#plainHeaders;
-    const id = options?.id ?? randomUUID();
+    const expiresInMs = options?.expiresInMs;
+    if (expiresInMs !== undefined && !(expiresInMs > 0 && Number.isFinite(expiresInMs))) {
+      throw new ConfigError('send option "expiresInMs" must be more than zero milliseconds.', {
+        field: 'expiresInMs',
+      });
+    }
     const timestamp = Date.now();
+    let headers = options?.headers ? this.#withUserHeaders(options.headers) : this.#plainHeaders;
+    if (expiresInMs !== undefined)
+      headers = { ...headers, [HeaderNames.expiresAt]: String(Math.ceil(timestamp + expiresInMs)) };
+    const id = options?.id ?? randomUUID();
     const { cloudEvents } = this.#context;
     if (cloudEvents) {
       const event = cloudEvents.write(id, timestamp, encoded, headers, codec as Codec<unknown>, options?.cloudEvent);

@@ -27,6 +27,44 @@ describe('core consumer edge cases, on the memory transport', () => {
     await mq.close();
   });
 
+  it.each([
+    [{ delayMs: -1 }, 'delayMs', 'must be zero or more milliseconds'],
+    [{ delayMs: Number.NaN }, 'delayMs', 'must be zero or more milliseconds'],
+    [{ expiresInMs: 0 }, 'expiresInMs', 'must be more than zero milliseconds'],
+    [{ expiresInMs: Number.POSITIVE_INFINITY }, 'expiresInMs', 'must be more than zero milliseconds'],
+  ])('send(%o) is a ConfigError naming the option, and nothing is sent', async (options, field, says) => {
+    const mq = await connect(new MemoryTransport());
+    const sent = mq.queue('jobs').producer().send('x', options);
+    await expect(sent).rejects.toMatchObject({ code: 'CONFIG_INVALID', field, message: expect.stringContaining(says) });
+    expect((await mq.inspect('jobs', { groups: ['g'] })).groups[0]?.waiting ?? 0).toBe(0);
+    await mq.close();
+  });
+
+  it('an expiry that is not a time is ignored, reported, and the message handled', async () => {
+    const ignored: string[] = [];
+    const transport = new MemoryTransport();
+    const mq = await connect(transport, { observer: { onIgnored: (event) => ignored.push(...event.ignored) } });
+    const handled = new Inbox<string>();
+    await mq
+      .queue<string>('jobs')
+      .consumer({ group: 'g' })
+      .run((m) => handled.push(m.body));
+    // As another producer would write it: the header by hand, not by expiresInMs.
+    await transport.publish('jobs', [
+      {
+        id: 'foreign',
+        body: new TextEncoder().encode('"x"'),
+        key: undefined,
+        headers: { 'content-type': 'application/json', 'x-anymq-expires-at': 'tomorrow' },
+        timestamp: Date.now(),
+        delayMs: 0,
+      },
+    ]);
+    await handled.waitFor(1, 'the message with a garbled expiry', 5_000);
+    expect(ignored).toEqual(['x-anymq-expires-at=tomorrow']);
+    await mq.close();
+  });
+
   it('run() twice on one consumer is a ConfigError that says what to do', async () => {
     const mq = await connect(new MemoryTransport());
     const consumer = mq.queue('jobs').consumer({ group: 'g' });

@@ -2,7 +2,7 @@ import { type Message } from '@anymq/core';
 import { type Delivery } from '@anymq/core/transport';
 import { expect } from 'vitest';
 import type { ContractContext } from '../context.js';
-import { Inbox } from '../inbox.js';
+import { Inbox, gate } from '../inbox.js';
 import { always, needs } from '../requirements.js';
 
 /** Retries and dead letters: redelivery, attempts, backoff, timeouts, crashes counted. */
@@ -94,6 +94,41 @@ export function retryTests({ test, client, fresh, T, factory }: ContractContext)
     expect(message?.headers['x-anymq-origin-attempt']).toBe('1');
     expect(message?.headers['x-anymq-error-code']).toBe('TypeError');
   });
+
+  test(
+    'a message handled after its expiresInMs is dead-lettered as EXPIRED; the handler never sees it',
+    needs('deadLetters', 'multipleQueues'),
+    async (ctx) => {
+      const mq = await client(ctx);
+      const queue = mq.queue<string>(fresh('expiry'));
+      const dead = new Inbox<Message<string>>();
+      await mq
+        .queue<string>(`${queue.name}.dlq`)
+        .consumer({ group: 'ops' })
+        .run((m) => dead.push(m));
+      // One handler at a time, held on the first message while the second one's expiry passes.
+      const held = gate();
+      const handled = new Inbox<string>();
+      await queue.consumer({ group: 'g' }).run(async (m) => {
+        handled.push(m.body);
+        if (m.body === 'first') await held.promise;
+      });
+      const producer = queue.producer();
+      await producer.send('first');
+      await handled.waitFor(1, 'the first message to be held', T);
+      await producer.send('late', { expiresInMs: 1 });
+      const lateSent = Date.now(); // 'late' expires at most 2 ms after this (its send time, rounded up)
+      await producer.send('timely', { expiresInMs: 3_600_000 });
+      while (Date.now() <= lateSent + 2) await new Promise((resolve) => setTimeout(resolve, 5));
+      held.open();
+      await handled.waitFor(2, 'the message that had not expired', T);
+      const [message] = await dead.waitFor(1, 'the expired message in the dead-letter queue', T);
+      expect(handled.items).toEqual(['first', 'timely']);
+      expect(message?.body).toBe('late');
+      expect(message?.headers['x-anymq-error-code']).toBe('EXPIRED');
+      expect(message?.headers['x-anymq-error']).toMatch(/^expired at \d{4}-.* ms before this delivery/);
+    },
+  );
 
   test(
     'a handler that throws a non-Error value is retried and dead-lettered with a readable reason',
