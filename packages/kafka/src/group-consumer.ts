@@ -75,6 +75,11 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
   readonly #timers = new Set<NodeJS.Timeout>();
   #committing: Promise<void> | undefined;
   #unsettled = 0;
+  /**
+   * Records handed to core and not yet settled: fewer than `#unsettled`, which also counts the slots
+   * of partition loops still waiting (for a ledger commit, say), which never deliver once stopped.
+   */
+  #inHands = 0;
   /** Partition loops waiting for room under `prefetch`, in order; a settled message wakes one. */
   readonly #roomWaiters: (() => void)[] = [];
   /** Waiting for no message to be in a handler's hands. */
@@ -266,6 +271,7 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
 
   #deliver(slot: RecordSlot, record: KafkaMessage, fields: IncomingFields, abandoned: number): void {
     slot.tracker.start(slot.offset); // its slot under `prefetch` was taken in #eachBatch
+    this.#inHands++;
     if (slot.keyLock) {
       let release!: () => void;
       const settled = new Promise<void>((resolve) => (release = resolve));
@@ -364,6 +370,7 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
 
   /** DeliveryOwner: a record is settled. */
   finished(slot: RecordSlot, commit: boolean): void {
+    this.#inHands--;
     if (slot.alone) this.#endAlone();
     if (commit) {
       const position = slot.tracker.settle(slot.offset);
@@ -546,8 +553,9 @@ export class GroupConsumer implements Subscription, DeliveryOwner {
   #disconnect(): Promise<void> {
     this.#disconnected ??= (async () => {
       for (const timer of this.#timers) clearTimeout(timer);
-      if (this.#unsettled === 0) {
-        // Nothing is in a handler's hands: say so, so that the next owner suspects nothing.
+      if (this.#inHands === 0) {
+        // Nothing is in a handler's hands (a loop still waiting for its slot's commit will not
+        // deliver now): say so, so that the next owner suspects nothing.
         await Promise.all([...this.#ledgers].map(([key, ledger]) => this.#commitLedger(key, ledger, true))).catch(
           () => undefined,
         );
