@@ -10,6 +10,7 @@ export { orderingTests } from './parts/ordering.js';
 export { reconnectTests } from './parts/reconnect.js';
 export { inspectionTests } from './parts/inspection.js';
 export { Inbox, gate, within } from './inbox.js';
+export { deadLetterInbox } from './dead-letters.js';
 export { runIdempotencyStoreSuite, type IdempotencyStoreFactory } from './idempotency-store-suite.js';
 export { serverReachable } from './reachable.js';
 export { adapterConfig, declaresItselfInPackageJson, type AdapterConfigHelpers } from './adapter-checks.js';

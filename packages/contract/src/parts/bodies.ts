@@ -3,6 +3,7 @@ import { type Message, PublishError, ValidationError, bytesCodec } from '@anymq/
 import { expect } from 'vitest';
 import { z } from 'zod';
 import type { ContractContext } from '../context.js';
+import { deadLetterInbox } from '../dead-letters.js';
 import { Inbox } from '../inbox.js';
 import { always, needs, needsMegabyte, needsBinaryCloudEvents, needsSizeLimit } from '../requirements.js';
 
@@ -110,11 +111,7 @@ export function bodyTests({ test, client, fresh, T, capabilities }: ContractCont
     async (ctx) => {
       const mq = await client(ctx);
       const name = fresh('ce-invalid');
-      const dead = new Inbox<Message<Uint8Array>>();
-      await mq
-        .queue(`${name}.dlq`, { codec: bytesCodec })
-        .consumer({ group: 'ops' })
-        .run((m) => dead.push(m));
+      const dead = await deadLetterInbox<Uint8Array>(mq, name, { codec: bytesCodec });
       const handled = new Inbox<unknown>();
       await mq
         .queue(name, { cloudEvents: {} })
@@ -194,11 +191,7 @@ export function bodyTests({ test, client, fresh, T, capabilities }: ContractCont
     async (ctx) => {
       const mq = await client(ctx);
       const name = fresh('schema-receive');
-      const dead = new Inbox<Message<unknown>>();
-      await mq
-        .queue(`${name}.dlq`)
-        .consumer({ group: 'ops' })
-        .run((m) => dead.push(m));
+      const dead = await deadLetterInbox<unknown>(mq, name);
       const handled = new Inbox<unknown>();
       const Order = z.object({ id: z.string(), amount: z.number() });
       await mq
@@ -224,11 +217,7 @@ export function bodyTests({ test, client, fresh, T, capabilities }: ContractCont
     async (ctx) => {
       const mq = await client(ctx);
       const name = fresh('undecodable');
-      const dead = new Inbox<Message<Uint8Array>>();
-      await mq
-        .queue(`${name}.dlq`, { codec: bytesCodec })
-        .consumer({ group: 'ops' })
-        .run((m) => dead.push(m));
+      const dead = await deadLetterInbox<Uint8Array>(mq, name, { codec: bytesCodec });
       const handled = new Inbox<unknown>();
       await mq
         .queue(name)
@@ -250,11 +239,7 @@ export function bodyTests({ test, client, fresh, T, capabilities }: ContractCont
     async (ctx) => {
       const mq = await client(ctx);
       const name = fresh('content-type');
-      const dead = new Inbox<Message<Uint8Array>>();
-      await mq
-        .queue(`${name}.dlq`, { codec: bytesCodec })
-        .consumer({ group: 'ops' })
-        .run((m) => dead.push(m));
+      const dead = await deadLetterInbox<Uint8Array>(mq, name, { codec: bytesCodec });
       const handled = new Inbox<unknown>();
       await mq
         .queue(name)

@@ -1,7 +1,7 @@
-import { type Message } from '@anymq/core';
 import { type Delivery } from '@anymq/core/transport';
 import { expect } from 'vitest';
 import type { ContractContext } from '../context.js';
+import { deadLetterInbox } from '../dead-letters.js';
 import { Inbox, gate } from '../inbox.js';
 import { always, needs } from '../requirements.js';
 
@@ -45,11 +45,7 @@ export function retryTests({ test, client, fresh, T, factory }: ContractContext)
     async (ctx) => {
       const mq = await client(ctx);
       const queue = mq.queue<{ order: number }>(fresh('dlq'));
-      const dead = new Inbox<Message<{ order: number }>>();
-      await mq
-        .queue<{ order: number }>(`${queue.name}.dlq`)
-        .consumer({ group: 'ops' })
-        .run((m) => dead.push(m));
+      const dead = await deadLetterInbox<{ order: number }>(mq, queue.name);
       const attempts = new Inbox<number>();
       await queue.consumer({ group: 'billing', retry: { maxAttempts: 3, initialDelayMs: 5 } }).run((m) => {
         attempts.push(m.attempt);
@@ -76,11 +72,7 @@ export function retryTests({ test, client, fresh, T, factory }: ContractContext)
   test('a non-retryable error is dead-lettered at once', needs('deadLetters', 'multipleQueues'), async (ctx) => {
     const mq = await client(ctx);
     const queue = mq.queue<string>(fresh('fatal'));
-    const dead = new Inbox<Message<string>>();
-    await mq
-      .queue<string>(`${queue.name}.dlq`)
-      .consumer({ group: 'ops' })
-      .run((m) => dead.push(m));
+    const dead = await deadLetterInbox<string>(mq, queue.name);
     const attempts = new Inbox<number>();
     await queue
       .consumer({ group: 'g', retry: { maxAttempts: 5, retryable: (e) => !(e instanceof TypeError) } })
@@ -101,11 +93,7 @@ export function retryTests({ test, client, fresh, T, factory }: ContractContext)
     async (ctx) => {
       const mq = await client(ctx);
       const queue = mq.queue<string>(fresh('expiry'));
-      const dead = new Inbox<Message<string>>();
-      await mq
-        .queue<string>(`${queue.name}.dlq`)
-        .consumer({ group: 'ops' })
-        .run((m) => dead.push(m));
+      const dead = await deadLetterInbox<string>(mq, queue.name);
       // One handler at a time, held on the first message while the second one's expiry passes.
       const held = gate();
       const handled = new Inbox<string>();
@@ -136,11 +124,7 @@ export function retryTests({ test, client, fresh, T, factory }: ContractContext)
     async (ctx) => {
       const mq = await client(ctx);
       const queue = mq.queue<string>(fresh('throw-string'));
-      const dead = new Inbox<Message<string>>();
-      await mq
-        .queue<string>(`${queue.name}.dlq`)
-        .consumer({ group: 'ops' })
-        .run((m) => dead.push(m));
+      const dead = await deadLetterInbox<string>(mq, queue.name);
       await queue.consumer({ group: 'g', retry: { maxAttempts: 2, initialDelayMs: 1 } }).run(() => {
         throw 'out of stock';
       });
@@ -215,11 +199,7 @@ export function retryTests({ test, client, fresh, T, factory }: ContractContext)
       const mq = await client(ctx);
       const name = fresh('abandoned');
       const queue = mq.queue<string>(name);
-      const dead = new Inbox<Message<string>>();
-      await mq
-        .queue<string>(`${name}.dlq`)
-        .consumer({ group: 'ops' })
-        .run((m) => dead.push(m));
+      const dead = await deadLetterInbox<string>(mq, name);
       // Two members take it and vanish without settling it: their transports close under them, as
       // when a process dies or its connection is cut.
       for (const expected of [1, 2]) {
