@@ -10,7 +10,11 @@ export const adapter = defineAdapter({
   schemes: ['memory'],
   options: memoryOptions,
   fromUrl: (url) => url.queryOptions(),
-  createTransport: (config) => new MemoryTransport(config.capacity === undefined ? {} : { capacity: config.capacity }),
+  createTransport: ({ capacity, timers }) =>
+    new MemoryTransport({
+      ...(capacity === undefined ? {} : { capacity }),
+      ...(timers === undefined ? {} : { timers }),
+    }),
 });
 
 declare module '@anymq/core/transport' {

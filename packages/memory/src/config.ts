@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { TimerFunctions } from './timers.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -6,6 +7,18 @@ const positiveInt = z.number().int().positive();
 export const memoryOptions = z.strictObject({
   /** Most messages one queue holds before `send` waits (backpressure). Unbounded when absent. */
   capacity: positiveInt.optional(),
+  /**
+   * Where delayed sends and retry backoff take their time from: a fake clock in tests
+   * (`@anymq/testing`'s `memoryWithFakeClock`). Default: the process's timers. Not in a URL.
+   */
+  timers: z
+    .custom<TimerFunctions>(
+      (value) =>
+        typeof (value as TimerFunctions | undefined)?.setTimeout === 'function' &&
+        typeof (value as TimerFunctions | undefined)?.clearTimeout === 'function',
+      { message: 'expected an object with setTimeout and clearTimeout functions' },
+    )
+    .optional(),
 });
 
 /** A validated memory config, as the transport receives it. */

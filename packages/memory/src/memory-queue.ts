@@ -1,5 +1,6 @@
 import type { Delivery, GroupInspection } from '@anymq/core/transport';
 import { RingBuffer } from './ring-buffer.js';
+import type { Timers } from './timers.js';
 
 /** A message as the memory transport stores it: shared by every group, never copied. */
 export interface StoredMessage {
@@ -41,7 +42,7 @@ export class MemoryQueue {
     readonly name: string,
     readonly capacity: number,
     readonly deadLetter: (queue: string, message: StoredMessage) => void,
-    readonly timers: Set<NodeJS.Timeout>,
+    readonly timers: Timers,
   ) {}
 
   get nextSeq(): number {
@@ -204,12 +205,10 @@ export class MemoryGroup {
       this.dispatch();
       return;
     }
-    const timer = setTimeout(() => {
-      this.queue.timers.delete(timer);
+    this.queue.timers.later(delayMs, () => {
       this.#redeliveries.push(pending);
       this.dispatch();
-    }, delayMs);
-    this.queue.timers.add(timer);
+    });
   }
 
   handBack(pending: Pending): void {

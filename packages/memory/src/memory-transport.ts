@@ -8,11 +8,14 @@ import {
   type Transport,
 } from '@anymq/core/transport';
 import { type MemoryDelivery, MemoryQueue, type StoredMessage } from './memory-queue.js';
+import { type TimerFunctions, Timers } from './timers.js';
 
 /** Bounds of the in-process backend. */
 export interface MemoryTransportOptions {
   /** Most messages one queue holds before `send` waits (backpressure). Default: unbounded. */
   capacity?: number;
+  /** Where delayed sends and retry backoff take their time from. Default: the process's timers. */
+  timers?: TimerFunctions;
 }
 
 /** What the memory transport guarantees (the ZeroMQ proxy, which stores in one, guarantees the same). */
@@ -40,11 +43,12 @@ export class MemoryTransport implements Transport {
   };
   readonly #capacity: number;
   readonly #queues = new Map<string, MemoryQueue>();
-  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #timers: Timers;
   #closed = false;
 
   constructor(options: MemoryTransportOptions = {}) {
     this.#capacity = options.capacity ?? Number.POSITIVE_INFINITY;
+    this.#timers = new Timers(options.timers);
   }
 
   async connect(): Promise<void> {
@@ -108,18 +112,15 @@ export class MemoryTransport implements Transport {
 
   async close(): Promise<void> {
     this.#closed = true;
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
+    this.#timers.cancelAll();
     for (const queue of this.#queues.values()) queue.wakeAllSenders();
   }
 
   #appendLater(queue: MemoryQueue, message: StoredMessage, delayMs: number): void {
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
+    this.#timers.later(delayMs, () => {
       queue.append(message);
       queue.appended();
-    }, delayMs);
-    this.#timers.add(timer);
+    });
   }
 
   #queue(name: string): MemoryQueue {
