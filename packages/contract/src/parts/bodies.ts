@@ -3,8 +3,7 @@ import { type Message, PublishError, ValidationError, bytesCodec } from '@anymq/
 import { expect } from 'vitest';
 import { z } from 'zod';
 import type { ContractContext } from '../context.js';
-import { deadLetterInbox } from '../dead-letters.js';
-import { Inbox } from '../inbox.js';
+import { Inbox, deadLetterInbox } from '@anymq/testing';
 import { always, needs, needsMegabyte, needsBinaryCloudEvents, needsSizeLimit } from '../requirements.js';
 
 /** Bodies and schemas: bytes, large bodies and limits, CloudEvents, schemas and codecs. */

@@ -1,7 +1,7 @@
 import { type Message, MemoryIdempotencyStore } from '@anymq/core';
 import { expect } from 'vitest';
 import type { ContractContext } from '../context.js';
-import { Inbox, gate, within } from '../inbox.js';
+import { Inbox, gate, within } from '@anymq/testing';
 import { always, needs } from '../requirements.js';
 
 /** Delivery: round trips, volume, headers, idempotency, concurrency, delays. */

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { ContractContext } from '../context.js';
-import { Inbox } from '../inbox.js';
+import { Inbox } from '@anymq/testing';
 import { needs } from '../requirements.js';
 
 /** Consumer groups: competing members, fan-out, new and idle groups, replay. */

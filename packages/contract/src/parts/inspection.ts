@@ -1,7 +1,7 @@
 import { type Client, type GroupInspection, type QueueInspection, connect } from '@anymq/core';
 import { expect } from 'vitest';
 import type { ContractContext } from '../context.js';
-import { Inbox, gate } from '../inbox.js';
+import { Inbox, gate } from '@anymq/testing';
 import { type Requirement, always } from '../requirements.js';
 
 const needsInspection: Requirement = (capabilities) =>

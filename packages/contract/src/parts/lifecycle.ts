@@ -1,7 +1,7 @@
 import { ClosedError, type Message } from '@anymq/core';
 import { expect } from 'vitest';
 import type { ContractContext } from '../context.js';
-import { Inbox, gate, within } from '../inbox.js';
+import { Inbox, gate, within } from '@anymq/testing';
 import { always, needs } from '../requirements.js';
 
 /** Lifecycle and close: draining, signals, hand-backs, closed errors, restarts of the transport. */

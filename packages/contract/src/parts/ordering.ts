@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { ContractContext } from '../context.js';
-import { Inbox, gate } from '../inbox.js';
+import { Inbox, gate } from '@anymq/testing';
 import { needsOrdering } from '../requirements.js';
 
 /** Ordering: FIFO per queue or per key, one at a time with concurrency 1. */

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { ContractContext } from '../context.js';
-import { Inbox, gate } from '../inbox.js';
+import { Inbox, gate } from '@anymq/testing';
 import type { Requirement } from '../requirements.js';
 
 /**

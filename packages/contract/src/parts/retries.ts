@@ -1,8 +1,7 @@
 import { type Delivery } from '@anymq/core/transport';
 import { expect } from 'vitest';
 import type { ContractContext } from '../context.js';
-import { deadLetterInbox } from '../dead-letters.js';
-import { Inbox, gate } from '../inbox.js';
+import { Inbox, deadLetterInbox, gate } from '@anymq/testing';
 import { always, needs } from '../requirements.js';
 
 /** Retries and dead letters: redelivery, attempts, backoff, timeouts, crashes counted. */
