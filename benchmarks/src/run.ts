@@ -38,30 +38,16 @@ const latencyRate: Record<Backend, number> = {
 async function brokers(): Promise<{ spec: Partial<Spec>; stop: () => Promise<void> }> {
   const spec: Partial<Spec> = {};
   const stops: (() => Promise<void>)[] = [];
-  if (backends.includes('rabbitmq')) {
-    const { startRabbitmq } = await import('@anymq/integration-tests/src/rabbitmq-broker.ts');
-    const broker = await startRabbitmq();
-    spec.rabbitmqUrl = broker.url;
+  const { startTestBroker } = await import('@anymq/integration-tests/src/test-brokers.ts');
+  const start = async (kind: 'rabbitmq' | 'kafka' | 'nats' | 'redis') => {
+    const broker = await startTestBroker(kind);
     stops.push(() => broker.stop());
-  }
-  if (backends.includes('kafka')) {
-    const { startKafka } = await import('@anymq/integration-tests/src/kafka-broker.ts');
-    const broker = await startKafka();
-    spec.kafkaBrokers = broker.brokers;
-    stops.push(() => broker.stop());
-  }
-  if (backends.includes('nats')) {
-    const { startNats } = await import('@anymq/integration-tests/src/nats-broker.ts');
-    const broker = await startNats();
-    spec.natsServers = broker.servers;
-    stops.push(() => broker.stop());
-  }
-  if (backends.includes('redis')) {
-    const { startRedis } = await import('@anymq/integration-tests/src/redis-broker.ts');
-    const broker = await startRedis();
-    spec.redisUrl = broker.url;
-    stops.push(() => broker.stop());
-  }
+    return broker;
+  };
+  if (backends.includes('rabbitmq')) spec.rabbitmqUrl = (await start('rabbitmq')).url;
+  if (backends.includes('kafka')) spec.kafkaBrokers = [...(await start('kafka')).hosts];
+  if (backends.includes('nats')) spec.natsServers = [...(await start('nats')).hosts];
+  if (backends.includes('redis')) spec.redisUrl = (await start('redis')).url;
   return { spec, stop: async () => void (await Promise.all(stops.map((stop) => stop()))) };
 }
 

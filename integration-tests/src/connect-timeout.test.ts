@@ -4,7 +4,7 @@
 import { type ConfigInput, ConnectionError, connect } from '@anymq/core';
 import { type Server, type Socket, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from './free-port.ts';
+import { freePort } from '@anymq/testing';
 
 const timeoutMs = 1_500;
 let silent: Server;

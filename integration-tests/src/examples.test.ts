@@ -3,7 +3,7 @@ import { runOrderProcessing } from '@anymq/example-order-processing/src/order-pr
 import { runPushNotifications } from '@anymq/example-push-notifications/src/push-notifications.ts';
 import { runTaskScheduling } from '@anymq/example-task-scheduling/src/task-scheduling.ts';
 import { describe, expect, inject, it } from 'vitest';
-import { redisConfig } from './redis-broker.ts';
+import { redisConfig } from './redis-config.ts';
 
 // The examples take their backend from config alone (ANYMQ_URL for a user): the same code runs on
 // every real broker here.

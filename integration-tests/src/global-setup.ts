@@ -1,9 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { selectedBackends } from './backends.ts';
-import { startKafka } from './kafka-broker.ts';
-import { startNats } from './nats-broker.ts';
-import { type RabbitmqBroker, startRabbitmq } from './rabbitmq-broker.ts';
-import { startRedis } from './redis-broker.ts';
+import { startTestBroker } from './test-brokers.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -21,34 +18,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const backends = selectedBackends();
   project.provide('backends', backends);
   const stops: (() => Promise<void>)[] = [];
-  if (backends.includes('rabbitmq')) {
+  for (const backend of backends) {
     const started = Date.now();
-    const broker: RabbitmqBroker = await startRabbitmq();
-    console.log(`RabbitMQ ready in ${Date.now() - started} ms`);
-    project.provide('rabbitmqUrl', broker.url);
-    project.provide('rabbitmqCtl', broker.ctl);
+    const broker = await startTestBroker(backend);
+    console.log(`${backend} ready in ${Date.now() - started} ms at ${broker.hosts.join(',')}`);
     stops.push(() => broker.stop());
-  }
-  if (backends.includes('kafka')) {
-    const started = Date.now();
-    const broker = await startKafka();
-    console.log(`Kafka ready in ${Date.now() - started} ms`);
-    project.provide('kafkaBrokers', broker.brokers);
-    stops.push(() => broker.stop());
-  }
-  if (backends.includes('nats')) {
-    const started = Date.now();
-    const broker = await startNats();
-    console.log(`NATS ready in ${Date.now() - started} ms`);
-    project.provide('natsServers', broker.servers);
-    stops.push(() => broker.stop());
-  }
-  if (backends.includes('redis')) {
-    const started = Date.now();
-    const broker = await startRedis();
-    console.log(`Redis ready in ${Date.now() - started} ms`);
-    project.provide('redisUrl', broker.url);
-    stops.push(() => broker.stop());
+    if (backend === 'rabbitmq') {
+      project.provide('rabbitmqUrl', broker.url);
+      // Podman's CLI sees the containers its Docker API started (images/start-podman-service.sh).
+      project.provide('rabbitmqCtl', broker.containerId ? ['podman', 'exec', broker.containerId, 'rabbitmqctl'] : []);
+    }
+    if (backend === 'kafka') project.provide('kafkaBrokers', [...broker.hosts]);
+    if (backend === 'nats') project.provide('natsServers', [...broker.hosts]);
+    if (backend === 'redis') project.provide('redisUrl', broker.url);
   }
   return async () => {
     await Promise.all(stops.map((stop) => stop()));

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
-import { freePort } from './free-port.ts';
+import { freePort } from '@anymq/testing';
 import { retryUntil } from './until.ts';
 import { brokerUrls } from './broker-urls.ts';
 

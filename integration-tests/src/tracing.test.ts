@@ -16,7 +16,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { redisConfig } from './redis-broker.ts';
+import { redisConfig } from './redis-config.ts';
 import { until } from './until.ts';
 
 const spans = new InMemorySpanExporter();

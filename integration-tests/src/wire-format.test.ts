@@ -10,7 +10,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it, type TestContext } from 'vitest';
-import { freePort } from './free-port.ts';
+import { freePort } from '@anymq/testing';
 import { python, runClient as run } from './run-client.ts';
 
 const backends = inject('backends');

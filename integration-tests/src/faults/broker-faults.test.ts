@@ -3,10 +3,8 @@
 // it and records a row of RELIABILITY.md. Zero confirmed messages may be lost.
 import type { ConfigInput } from '@anymq/core';
 import { describe, expect, inject, it, type TestContext, vi } from 'vitest';
-import { startKafka } from '../kafka-broker.ts';
-import { startNats } from '../nats-broker.ts';
-import { startRabbitmq } from '../rabbitmq-broker.ts';
-import { redisConfig, startRedis } from '../redis-broker.ts';
+import { redisConfig } from '../redis-config.ts';
+import { startTestBroker } from '../test-brokers.ts';
 import { startTcpProxy } from '../tcp-proxy.ts';
 import { type ReliabilityRow, recordRow } from './reliability.ts';
 import { type FaultOutcome, faultRow, streamUnderFault } from './stream-under-fault.ts';
@@ -31,15 +29,16 @@ const kafkaConfig = (brokers: string[]): ConfigInput => ({ backend: 'kafka', bro
 describe.runIf(backends.includes('rabbitmq'))('rabbitmq under broker faults', () => {
   it('broker restart mid-stream', { timeout: 300_000 }, async (ctx) => {
     needsContainer(ctx, 'rabbitmq');
-    const broker = await startRabbitmq();
+    const broker = await startTestBroker('rabbitmq');
     ctx.onTestFinished(() => broker.stop());
-    const outcome = await streamUnderFault(rabbitmqConfig(broker.url), () => broker.restart());
+    // No grace: the broker is killed, the harder fault (restart() alone gives it 10 s to stop).
+    const outcome = await streamUnderFault(rabbitmqConfig(broker.url), () => broker.restart({ graceSeconds: 0 }));
     recordAndCheck(outcome, faultRow('broker restart', 'rabbitmq', outcome));
   });
 
   it('broker frozen (container paused) longer than the heartbeat, then thawed', { timeout: 300_000 }, async (ctx) => {
     needsContainer(ctx, 'rabbitmq');
-    const broker = await startRabbitmq();
+    const broker = await startTestBroker('rabbitmq');
     ctx.onTestFinished(() => broker.stop());
     const outcome = await streamUnderFault(rabbitmqConfig(broker.url), () => broker.freeze(freezeMs.rabbitmq));
     recordAndCheck(outcome, faultRow(`broker frozen ${freezeMs.rabbitmq / 1000} s`, 'rabbitmq', outcome));
@@ -64,9 +63,9 @@ describe.runIf(backends.includes('rabbitmq'))('rabbitmq under broker faults', ()
 describe.runIf(backends.includes('kafka'))('kafka under broker faults', () => {
   it('broker restart mid-stream', { timeout: 300_000 }, async (ctx) => {
     needsContainer(ctx, 'kafka');
-    const broker = await startKafka();
+    const broker = await startTestBroker('kafka');
     ctx.onTestFinished(() => broker.stop());
-    const outcome = await streamUnderFault(kafkaConfig(broker.brokers), () => broker.restart(), {
+    const outcome = await streamUnderFault(kafkaConfig([...broker.hosts]), () => broker.restart({ graceSeconds: 0 }), {
       batch: 50,
       key: (n) => `k${n % 8}`,
     });
@@ -78,9 +77,9 @@ describe.runIf(backends.includes('kafka'))('kafka under broker faults', () => {
     { timeout: 300_000 },
     async (ctx) => {
       needsContainer(ctx, 'kafka');
-      const broker = await startKafka();
+      const broker = await startTestBroker('kafka');
       ctx.onTestFinished(() => broker.stop());
-      const outcome = await streamUnderFault(kafkaConfig(broker.brokers), () => broker.freeze(freezeMs.kafka), {
+      const outcome = await streamUnderFault(kafkaConfig([...broker.hosts]), () => broker.freeze(freezeMs.kafka), {
         batch: 50,
         key: (n) => `k${n % 8}`,
       });
@@ -94,12 +93,12 @@ describe.runIf(backends.includes('kafka'))('kafka under broker faults', () => {
     const target = { host: '127.0.0.1', port: 0 };
     const proxy = await startTcpProxy(target);
     ctx.onTestFinished(() => proxy.close());
-    const broker = await startKafka(process.env, { advertisedPort: proxy.port });
+    const broker = await startTestBroker('kafka', { advertisedPort: proxy.port });
     ctx.onTestFinished(() => broker.stop());
-    target.port = broker.hostPort;
+    target.port = broker.hostPort as number;
     let dropped = 0;
     const outcome = await streamUnderFault(
-      kafkaConfig(broker.brokers),
+      kafkaConfig([...broker.hosts]),
       async () => (dropped = proxy.dropConnections()),
       { batch: 50, key: (n) => `k${n % 8}` },
     );
@@ -114,9 +113,9 @@ describe.runIf(backends.includes('nats'))('nats under broker faults', () => {
   it('broker restart mid-stream', { timeout: 300_000 }, async (ctx) => {
     if (process.env.ANYMQ_NATS_SERVERS)
       ctx.skip('not applicable: needs a NATS container of its own (external nats is set)');
-    const broker = await startNats();
+    const broker = await startTestBroker('nats');
     ctx.onTestFinished(() => broker.stop());
-    const outcome = await streamUnderFault(natsConfig(broker.servers), () => broker.restart(), { batch: 50 });
+    const outcome = await streamUnderFault(natsConfig([...broker.hosts]), () => broker.restart(), { batch: 50 });
     recordAndCheck(outcome, faultRow('broker restart', 'nats', outcome));
   });
 
@@ -151,7 +150,7 @@ describe.runIf(backends.includes('redis'))('redis under broker faults', () => {
 
   it('broker restart mid-stream', { timeout: 300_000 }, async (ctx) => {
     needsContainer(ctx);
-    const broker = await startRedis();
+    const broker = await startTestBroker('redis');
     ctx.onTestFinished(() => broker.stop());
     const outcome = await streamUnderFault(config(broker.url), () => broker.restart(), { batch: 50 });
     recordAndCheck(outcome, faultRow('broker restart', 'redis', outcome, 'appendfsync always'));
@@ -159,7 +158,7 @@ describe.runIf(backends.includes('redis'))('redis under broker faults', () => {
 
   it('broker frozen mid-stream', { timeout: 300_000 }, async (ctx) => {
     needsContainer(ctx);
-    const broker = await startRedis();
+    const broker = await startTestBroker('redis');
     ctx.onTestFinished(() => broker.stop());
     const outcome = await streamUnderFault(config(broker.url), () => broker.freeze(8_000), { batch: 50 });
     recordAndCheck(outcome, faultRow('broker frozen 8 s', 'redis', outcome));

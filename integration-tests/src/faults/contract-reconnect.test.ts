@@ -5,6 +5,7 @@ import { KafkaTransport } from '@anymq/kafka';
 import { NatsTransport } from '@anymq/nats';
 import { RabbitmqTransport } from '@anymq/rabbitmq';
 import { RedisTransport } from '@anymq/redis';
+import type { Broker } from '@anymq/testing';
 import { afterAll, beforeAll, describe, inject } from 'vitest';
 import {
   kafkaCapabilities,
@@ -12,10 +13,8 @@ import {
   rabbitmqCapabilities,
   redisCapabilities,
 } from '../expected-capabilities.ts';
-import { type KafkaBroker, startKafka } from '../kafka-broker.ts';
-import { type NatsBroker, startNats } from '../nats-broker.ts';
-import { type RabbitmqBroker, startRabbitmq } from '../rabbitmq-broker.ts';
-import { type RedisBroker, redisConfig, startRedis } from '../redis-broker.ts';
+import { redisConfig } from '../redis-config.ts';
+import { startTestBroker } from '../test-brokers.ts';
 
 const backends = inject('backends');
 const T = 120_000; // a restart of a broker in a container, and the client's reconnect after it
@@ -23,9 +22,9 @@ const T = 120_000; // a restart of a broker in a container, and the client's rec
 describe.runIf(backends.includes('rabbitmq') && !process.env.ANYMQ_RABBITMQ_URL)(
   'rabbitmq, restarted by the contract suite',
   () => {
-    let broker: RabbitmqBroker | undefined;
+    let broker: Broker | undefined;
     beforeAll(async () => {
-      broker = await startRabbitmq();
+      broker = await startTestBroker('rabbitmq');
     }, 240_000);
     afterAll(() => broker?.stop());
     runContractSuite(
@@ -33,12 +32,16 @@ describe.runIf(backends.includes('rabbitmq') && !process.env.ANYMQ_RABBITMQ_URL)
       () =>
         new RabbitmqTransport({
           backend: 'rabbitmq',
-          url: (broker as RabbitmqBroker).url,
+          url: (broker as Broker).url,
           publishTimeoutMs: T,
           heartbeatSeconds: 2,
         }),
       rabbitmqCapabilities,
-      { parts: ['reconnect'], broker: { restart: () => (broker as RabbitmqBroker).restart() }, timeoutMs: T },
+      {
+        parts: ['reconnect'],
+        broker: { restart: () => (broker as Broker).restart({ graceSeconds: 0 }) },
+        timeoutMs: T,
+      },
     );
   },
 );
@@ -46,16 +49,20 @@ describe.runIf(backends.includes('rabbitmq') && !process.env.ANYMQ_RABBITMQ_URL)
 describe.runIf(backends.includes('kafka') && !process.env.ANYMQ_KAFKA_BROKERS)(
   'kafka, restarted by the contract suite',
   () => {
-    let broker: KafkaBroker | undefined;
+    let broker: Broker | undefined;
     beforeAll(async () => {
-      broker = await startKafka();
+      broker = await startTestBroker('kafka');
     }, 240_000);
     afterAll(() => broker?.stop());
     runContractSuite(
       'kafka',
-      () => new KafkaTransport({ backend: 'kafka', brokers: (broker as KafkaBroker).brokers }),
+      () => new KafkaTransport({ backend: 'kafka', brokers: [...(broker as Broker).hosts] }),
       kafkaCapabilities,
-      { parts: ['reconnect'], broker: { restart: () => (broker as KafkaBroker).restart() }, timeoutMs: T },
+      {
+        parts: ['reconnect'],
+        broker: { restart: () => (broker as Broker).restart({ graceSeconds: 0 }) },
+        timeoutMs: T,
+      },
     );
   },
 );
@@ -63,16 +70,16 @@ describe.runIf(backends.includes('kafka') && !process.env.ANYMQ_KAFKA_BROKERS)(
 describe.runIf(backends.includes('nats') && !process.env.ANYMQ_NATS_SERVERS)(
   'nats, restarted by the contract suite',
   () => {
-    let broker: NatsBroker | undefined;
+    let broker: Broker | undefined;
     beforeAll(async () => {
-      broker = await startNats();
+      broker = await startTestBroker('nats');
     }, 240_000);
     afterAll(() => broker?.stop());
     runContractSuite(
       'nats',
-      () => new NatsTransport({ backend: 'nats', servers: (broker as NatsBroker).servers, ackWaitMs: 5_000 }),
+      () => new NatsTransport({ backend: 'nats', servers: [...(broker as Broker).hosts], ackWaitMs: 5_000 }),
       natsCapabilities,
-      { parts: ['reconnect'], broker: { restart: () => (broker as NatsBroker).restart() }, timeoutMs: T },
+      { parts: ['reconnect'], broker: { restart: () => (broker as Broker).restart() }, timeoutMs: T },
     );
   },
 );
@@ -80,16 +87,16 @@ describe.runIf(backends.includes('nats') && !process.env.ANYMQ_NATS_SERVERS)(
 describe.runIf(backends.includes('redis') && !process.env.ANYMQ_REDIS_URL)(
   'redis, restarted by the contract suite',
   () => {
-    let broker: RedisBroker | undefined;
+    let broker: Broker | undefined;
     beforeAll(async () => {
-      broker = await startRedis();
+      broker = await startTestBroker('redis');
     }, 240_000);
     afterAll(() => broker?.stop());
     runContractSuite(
       'redis',
-      () => new RedisTransport({ ...redisConfig((broker as RedisBroker).url), claimTimeoutMs: 5_000 }),
+      () => new RedisTransport({ ...redisConfig((broker as Broker).url), claimTimeoutMs: 5_000 }),
       redisCapabilities(true),
-      { parts: ['reconnect'], broker: { restart: () => (broker as RedisBroker).restart() }, timeoutMs: T },
+      { parts: ['reconnect'], broker: { restart: () => (broker as Broker).restart() }, timeoutMs: T },
     );
   },
 );

@@ -5,7 +5,7 @@ import { type ConfigInput, connect } from '@anymq/core';
 import { ZmqProxy } from '@anymq/zeromq';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it, type TestContext } from 'vitest';
-import { redisConfig } from '../redis-broker.ts';
+import { redisConfig } from '../redis-config.ts';
 import { until } from '../until.ts';
 import { startChildConsumer, superviseChildConsumer } from './child-process.ts';
 import { recordRow } from './reliability.ts';

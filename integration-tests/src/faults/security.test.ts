@@ -11,7 +11,7 @@ import { inspect } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { GenericContainer, Wait } from 'testcontainers';
 import { describe, expect, inject, it } from 'vitest';
-import { freePort } from '../free-port.ts';
+import { freePort } from '@anymq/testing';
 
 const backends = inject('backends');
 const secret = `S3cret-${randomUUID().slice(0, 8)}`;

@@ -7,7 +7,7 @@ import { type ConfigInput, bytesCodec, connect } from '@anymq/core';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, inject, it } from 'vitest';
-import { redisConfig } from '../redis-broker.ts';
+import { redisConfig } from '../redis-config.ts';
 import { until } from '../until.ts';
 import { recordRow } from './reliability.ts';
 
