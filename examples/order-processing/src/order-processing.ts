@@ -2,6 +2,7 @@ import { type ConfigInput, MemoryIdempotencyStore, connect } from '@anymq/core';
 import { randomUUID } from 'node:crypto';
 import { Order, makeOrders, seededRandom } from './order.ts';
 import { chargeCard } from './payment.ts';
+import { paymentHandler, paymentRetry } from './payment-worker.ts';
 
 export interface OrderProcessingOptions {
   /** Backend config; default: `ANYMQ_URL`, else in-memory. */
@@ -85,22 +86,21 @@ export async function runOrderProcessing(options: OrderProcessingOptions = {}): 
           group: 'payments',
           concurrency: 2,
           idempotency: { store },
-          retry: {
-            maxAttempts: 4,
-            initialDelayMs: 20,
-            maxDelayMs: 200,
-            retryable: (error) => error.name !== 'CardDeclinedError',
-          },
+          // The workers' real policy, with backoff in milliseconds so that the demo ends in a second.
+          retry: { ...paymentRetry, initialDelayMs: 20, maxDelayMs: 200 },
         })
-        .run(async (message) => {
-          const order = message.body;
-          await chargeCard(order, random, failureRate);
-          processed.push(order.id);
-          log(
-            `order ${order.id}  paid ${(order.amountCents / 100).toFixed(2)} EUR for ${order.customer} by ${worker} (attempt ${message.attempt})`,
-          );
-          checkDone();
-        });
+        .run(
+          paymentHandler(
+            (order) => chargeCard(order, random, failureRate),
+            (order, message) => {
+              processed.push(order.id);
+              log(
+                `order ${order.id}  paid ${(order.amountCents / 100).toFixed(2)} EUR for ${order.customer} by ${worker} (attempt ${message.attempt})`,
+              );
+              checkDone();
+            },
+          ),
+        );
     }
 
     const producer = queue.producer();
