@@ -18,10 +18,12 @@ const release = join(work, 'release');
 /**
  * What a user's first program does: in-process with tracing middleware (@opentelemetry/api alone, no
  * SDK: a no-op, messages still flow), then the Redis and NATS servers every machine of this kind
- * runs, each adapter found by its URL scheme among the installed packages.
+ * runs, each adapter found by its URL scheme among the installed packages; last the testing kit, as a
+ * user's own tests would use it (a retry on the fake clock, a running broker reused by URL).
  */
 const checkProgram = `import { connect } from '@anymq/core';
 import { openTelemetry } from '@anymq/otel';
+import { Inbox, memoryWithFakeClock, startBroker } from '@anymq/testing';
 const roundTrip = async (url, options) => {
   const mq = await connect(url, options);
   const name = 'release-check-' + Date.now();
@@ -40,6 +42,21 @@ const roundTrip = async (url, options) => {
 };
 await roundTrip(undefined, { middleware: [openTelemetry()] });
 for (const url of ['redis://127.0.0.1:6379', 'nats://127.0.0.1:4222']) await roundTrip(url);
+const { mq: fake, clock } = await memoryWithFakeClock();
+const attempts = new Inbox();
+await fake.queue('kit').consumer({ group: 'g', retry: { initialDelayMs: 60_000, maxDelayMs: 60_000 } }).run((m) => {
+  attempts.push(m.attempt);
+  if (m.attempt < 2) throw new Error('fails once');
+});
+await fake.queue('kit').producer().send('x');
+await attempts.waitFor(1, 'the first attempt', 5_000);
+await clock.advance(60_000);
+await attempts.waitFor(2, 'the retry one fake minute later', 5_000);
+await fake.close();
+const running = await startBroker('nats', { url: 'nats://127.0.0.1:4222' });
+await roundTrip(running.url);
+await running.stop();
+console.log('@anymq/testing: retried one fake minute later; reused', running.url);
 `;
 
 /** Runs one step; a failure says which, with the command's own output. */
