@@ -10,7 +10,9 @@ export const always: Requirement = () => undefined;
  * The name of a boolean capability.
  * @inline
  */
-type Flag = { [K in keyof Capabilities]-?: Capabilities[K] extends boolean ? K : never }[keyof Capabilities];
+type Flag = {
+  [K in keyof Capabilities]-?: NonNullable<Capabilities[K]> extends boolean ? K : never;
+}[keyof Capabilities];
 
 /** Applies when every named capability is declared. */
 export const needs =

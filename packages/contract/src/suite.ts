@@ -8,6 +8,7 @@ import { inspectionTests } from './parts/inspection.js';
 import { lifecycleTests } from './parts/lifecycle.js';
 import { orderingTests } from './parts/ordering.js';
 import { reconnectTests } from './parts/reconnect.js';
+import { requestTests } from './parts/requests.js';
 import { retryTests } from './parts/retries.js';
 
 /** The suite's parts, by name; each registers its tests with a `ContractContext`. */
@@ -28,6 +29,8 @@ export const contractParts = {
   reconnect: reconnectTests,
   /** `inspect()` and `health()` tell what the broker holds. */
   inspection: inspectionTests,
+  /** `queue.request`: the handler's return value comes back; failures and timeouts are typed; nothing leaks. */
+  requests: requestTests,
 } as const;
 
 /** The name of one part of the suite. */

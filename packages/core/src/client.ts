@@ -1,6 +1,6 @@
 import type { Adapter } from './adapter.js';
 import { CloudEvents } from './cloud-events.js';
-import { type Codec, jsonCodec } from './codec.js';
+import { bytesCodec, type Codec, jsonCodec } from './codec.js';
 import { type ConfigInput, resolveConfig } from './config.js';
 import { type ConsumerOptions, QueueConsumer } from './consumer.js';
 import { AnymqError, ClosedError, ConfigError, ConnectionError } from './errors.js';
@@ -17,6 +17,7 @@ import {
 import { guardObserver, type Observer } from './observer.js';
 import { type ProducerOptions, QueueProducer } from './producer.js';
 import { NamedQueue, type Queue, type QueueHost, type QueueOptions, type QueueSettings } from './queue.js';
+import { Requester, type RequestOptions } from './requester.js';
 import type { Capabilities, QueueInspection, Transport } from './transport.js';
 
 export interface ConnectOptions {
@@ -98,6 +99,9 @@ class TransportClient implements Client, QueueHost {
   readonly #handleChain: HandleChain | undefined;
   readonly #producers = new Set<QueueProducer<unknown>>();
   readonly #consumers = new Set<QueueConsumer<unknown>>();
+  /** Requests' producers, one per queue object (its settings), made on its first request. */
+  readonly #requestProducers = new WeakMap<QueueSettings<unknown>, QueueProducer<unknown>>();
+  #requester: Requester | undefined;
   #closed: Promise<void> | undefined;
 
   constructor(transport: Transport, observer: Observer | undefined, middleware: readonly Middleware[]) {
@@ -199,8 +203,38 @@ class TransportClient implements Client, QueueHost {
     return consumer;
   }
 
+  async request<T, R>(queue: string, settings: QueueSettings<T>, body: T, options?: RequestOptions): Promise<R> {
+    this.#assertOpen();
+    if (!this.#transport.capabilities.requestReply) {
+      throw new ConfigError(
+        `queue.request needs a backend that carries replies (capabilities.requestReply), and ${this.backend} does not. Fix: use a broker or the in-memory backend.`,
+        { field: 'backend' },
+      );
+    }
+    let producer = this.#requestProducers.get(settings as QueueSettings<unknown>) as QueueProducer<T> | undefined;
+    if (!producer) {
+      producer = this.producer(queue, settings);
+      this.#requestProducers.set(settings as QueueSettings<unknown>, producer as QueueProducer<unknown>);
+    }
+    this.#requester ??= new Requester({
+      replyConsumer: (replies, group) =>
+        // One attempt: the requester's handler never throws (a bad reply fails its request).
+        this.consumer(
+          replies,
+          { codec: bytesCodec, schema: undefined, cloudEvents: undefined },
+          { group, concurrency: 64 },
+        ),
+      deleteReplyQueue: async (replies, group) => {
+        await this.#transport.deleteQueue?.(replies, [group]);
+      },
+    });
+    return this.#requester.request<T, R>(producer, body, options);
+  }
+
   close(): Promise<void> {
     this.#closed ??= (async () => {
+      // First: what waits for a reply fails now, and the reply queue goes before the transport.
+      await this.#requester?.close().catch(() => undefined);
       await Promise.all([...this.#consumers].map((consumer) => consumer.close()));
       await Promise.all([...this.#producers].map((producer) => producer.close()));
       await this.#transport.close();

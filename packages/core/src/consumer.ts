@@ -17,6 +17,7 @@ import type { Message } from './message.js';
 import type { HandleChain, HandleContext, Outcome } from './middleware.js';
 import { assertName } from './names.js';
 import type { Observer } from './observer.js';
+import { type ReplyAddress, replyAddress, replyMessage } from './replies.js';
 import { type RetryOptions, type RetryPolicy, retryPolicy } from './retry-policy.js';
 import { type StandardSchemaV1, validateBody } from './schema.js';
 import type { Delivery, Subscription, Transport } from './transport.js';
@@ -46,8 +47,11 @@ export interface ConsumerOptions {
   drainTimeoutMs?: number;
 }
 
-/** Handles one message: resolving acks it, throwing retries or dead-letters it. */
-export type Handler<T> = (message: Message<T>) => void | Promise<void>;
+/**
+ * Handles one message: resolving acks it, throwing retries or dead-letters it. For a request
+ * (`queue.request`), what it returns is the reply, as JSON.
+ */
+export type Handler<T> = (message: Message<T>) => unknown;
 
 /** A member of a consumer group of one queue. */
 export interface Consumer<T> {
@@ -431,11 +435,30 @@ export class QueueConsumer<T> implements Consumer<T> {
             ? this.#rejectClosed()
             : this.#fail(running, signal, toError(error ?? new Error('nacked by the handler'))),
       };
+      let result: unknown;
       try {
-        await (deadline ? this.#withDeadline(() => handler(message), deadline) : handler(message));
+        result = await (deadline ? this.#withDeadline(() => handler(message), deadline) : handler(message));
       } catch (error) {
         await this.#fail(running, signal, toError(error));
         return;
+      }
+      const address = this.#replyAddress(delivery);
+      // Past its expiry (the request's timeout) nobody waits for the reply: its queue may be gone.
+      if (address && !(Number(delivery.headers[HeaderNames.expiresAt]) < Date.now())) {
+        let reply;
+        try {
+          reply = replyMessage(address, { value: result });
+        } catch (error) {
+          // A return value JSON cannot write: running the handler again returns the same.
+          await this.#settleDeadLetter(running, toError(error));
+          return;
+        }
+        try {
+          await this.#context.transport.publish(address.queue, [reply]);
+        } catch (error) {
+          await this.#settleFailure(running, toError(error));
+          return;
+        }
       }
       await this.#ack(running, started);
     } catch (error) {
@@ -476,8 +499,17 @@ export class QueueConsumer<T> implements Consumer<T> {
     return closing ? running.handBack() : this.#settleFailure(running, error);
   }
 
+  /** Where the reply goes if this delivery is a request; a bad reply address is reported to `onIgnored`. */
+  #replyAddress(delivery: Delivery): ReplyAddress | undefined {
+    const address = replyAddress(delivery.headers);
+    if (address === undefined || !('ignored' in address)) return address;
+    const { queue, observer } = this.#context;
+    observer?.onIgnored?.({ queue, group: this.#group, id: delivery.id, ignored: [address.ignored] });
+    return undefined;
+  }
+
   /** Runs the handler; past `handlerTimeoutMs` it fails with `HandlerTimeoutError` and its signal aborts. */
-  async #withDeadline(run: () => void | Promise<void>, deadline: AbortController): Promise<void> {
+  async #withDeadline(run: () => unknown, deadline: AbortController): Promise<unknown> {
     const timeoutMs = this.#handlerTimeoutMs ?? 0;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -488,7 +520,7 @@ export class QueueConsumer<T> implements Consumer<T> {
       }, timeoutMs);
     });
     try {
-      await Promise.race([run(), timeout]);
+      return await Promise.race([run(), timeout]);
     } finally {
       clearTimeout(timer);
     }
@@ -558,6 +590,13 @@ export class QueueConsumer<T> implements Consumer<T> {
       [HeaderNames.originGroup]: this.#group,
       [HeaderNames.deadLetteredAt]: String(Date.now()),
     });
+    // A request that failed for good: its requester learns why now rather than at its timeout.
+    const address = replyAddress(delivery.headers);
+    if (address && !('ignored' in address)) {
+      await this.#context.transport
+        .publish(address.queue, [replyMessage(address, { error })])
+        .catch((failure: unknown) => this.#reportSettleError(failure));
+    }
     this.#context.observer?.onDeadLettered?.({
       queue: this.#context.queue,
       group: this.#group,

@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'INVALID_ENVELOPE'
   | 'EXPIRED'
   | 'TOPOLOGY_FAILED'
+  | 'REQUEST_TIMEOUT'
+  | 'REQUEST_FAILED'
   | 'ACCESS_DENIED';
 
 /** Base of every error anymq throws: a `code`, a message that says what to do, and the cause. */
@@ -164,4 +166,34 @@ function describeThrown(value: unknown): string {
 /** Turns anything a handler may throw into an Error. */
 export function toError(thrown: unknown): Error {
   return thrown instanceof Error ? thrown : new HandlerError(thrown);
+}
+
+/** No reply to a request (`queue.request`) came within its `timeoutMs`. */
+export class RequestTimeoutError extends AnymqError {
+  readonly queue: string;
+  readonly timeoutMs: number;
+
+  constructor(queue: string, timeoutMs: number) {
+    super(
+      'REQUEST_TIMEOUT',
+      `no reply from queue "${queue}" within ${timeoutMs} ms. Fix: check that a consumer runs on it, or raise timeoutMs.`,
+    );
+    this.queue = queue;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * The request's handler failed for good: the message was dead-lettered (attempts spent, a
+ * non-retryable error, undecodable) and the reply says why. `remoteCode` is the error's code there.
+ */
+export class RequestFailedError extends AnymqError {
+  readonly queue: string;
+  readonly remoteCode: string;
+
+  constructor(queue: string, remoteCode: string, reason: string) {
+    super('REQUEST_FAILED', `the request to queue "${queue}" failed (${remoteCode}): ${reason}`);
+    this.queue = queue;
+    this.remoteCode = remoteCode;
+  }
 }

@@ -39,6 +39,10 @@ export const HeaderNames = {
   originGroup: 'x-anymq-origin-group',
   /** On a dead-lettered message: milliseconds since the epoch when it was dead-lettered. */
   deadLetteredAt: 'x-anymq-dead-lettered-at',
+  /** On a request (`queue.request`): the queue its reply goes to. */
+  replyTo: 'x-anymq-reply-to',
+  /** On a request and its reply: what pairs them. */
+  correlationId: 'x-anymq-correlation-id',
   /** The codec's content type, e.g. `application/json`. */
   contentType: 'content-type',
 } as const;

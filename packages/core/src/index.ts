@@ -6,6 +6,7 @@ export type { Queue, QueueOptions } from './queue.js';
 export type { Producer, ProducerOptions } from './producer.js';
 export type { Consumer, ConsumerOptions, Handler } from './consumer.js';
 export type { Message, SendOptions, SendResult } from './message.js';
+export type { RequestOptions } from './requester.js';
 export { resolveConfig, validateConfig, type ConfigInput, type ResolveOptions, type ResolvedConfig } from './config.js';
 export type { Adapter, AdapterConfigs, AnymqConfig, BackendConfig } from './adapter.js';
 export { registerAdapter } from './adapter-loader.js';
@@ -40,5 +41,7 @@ export {
   AttemptsExhaustedError,
   EnvelopeError,
   ExpiredError,
+  RequestTimeoutError,
+  RequestFailedError,
   type ErrorCode,
 } from './errors.js';

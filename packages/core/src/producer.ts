@@ -61,20 +61,8 @@ export class QueueProducer<T> implements Producer<T> {
     this.#maxMessageBytes = context.transport.capabilities.maxMessageBytes;
   }
 
-  // The hot path: one async frame per send. Schema validation is the only step that may be async,
-  // so it alone gets an await; encoding and header checks stay synchronous.
-  async send(body: T, options?: SendOptions): Promise<SendResult> {
-    this.#assertOpen();
-    this.#pending++;
-    try {
-      const { schema, queue } = this.#context;
-      if (schema) await validateBody(schema, queue, body);
-      const outgoing = this.#prepare(body, options);
-      await this.#publish([outgoing]);
-      return { id: outgoing.id };
-    } finally {
-      this.#finished();
-    }
+  send(body: T, options?: SendOptions): Promise<SendResult> {
+    return this.#sendOne(body, options, undefined);
   }
 
   async sendBatch(messages: readonly ({ body: T } & SendOptions)[]): Promise<SendResult[]> {
@@ -91,9 +79,43 @@ export class QueueProducer<T> implements Producer<T> {
     }
   }
 
+  /** The queue it sends to. */
+  get queue(): string {
+    return this.#context.queue;
+  }
+
+  /** `send` with anymq's own headers added (a request's reply address), which user headers may not set. */
+  sendWithBookkeeping(
+    body: T,
+    options: SendOptions,
+    bookkeeping: Readonly<Record<string, string>>,
+  ): Promise<SendResult> {
+    return this.#sendOne(body, options, bookkeeping);
+  }
+
   close(): Promise<void> {
     this.#closed ??= this.#pending === 0 ? Promise.resolve() : new Promise((resolve) => (this.#idle = resolve));
     return this.#closed;
+  }
+
+  // The hot path: one async frame per send. Schema validation is the only step that may be async,
+  // so it alone gets an await; encoding and header checks stay synchronous.
+  async #sendOne(
+    body: T,
+    options: SendOptions | undefined,
+    bookkeeping: Readonly<Record<string, string>> | undefined,
+  ): Promise<SendResult> {
+    this.#assertOpen();
+    this.#pending++;
+    try {
+      const { schema, queue } = this.#context;
+      if (schema) await validateBody(schema, queue, body);
+      const outgoing = this.#prepare(body, options, bookkeeping);
+      await this.#publish([outgoing]);
+      return { id: outgoing.id };
+    } finally {
+      this.#finished();
+    }
   }
 
   #assertOpen(): void {
@@ -156,7 +178,7 @@ export class QueueProducer<T> implements Producer<T> {
     }
   }
 
-  #prepare(body: T, options: SendOptions | undefined): OutgoingMessage {
+  #prepare(body: T, options: SendOptions | undefined, bookkeeping?: Readonly<Record<string, string>>): OutgoingMessage {
     const { codec } = this.#context;
     const encoded = runCodec('ENCODE_FAILED', codec, body);
     const limit = this.#maxMessageBytes;
@@ -180,6 +202,7 @@ export class QueueProducer<T> implements Producer<T> {
     let headers = options?.headers ? this.#withUserHeaders(options.headers) : this.#plainHeaders;
     if (expiresInMs !== undefined)
       headers = { ...headers, [HeaderNames.expiresAt]: String(Math.ceil(timestamp + expiresInMs)) };
+    if (bookkeeping) headers = { ...headers, ...bookkeeping };
     const id = options?.id ?? randomUUID();
     const { cloudEvents } = this.#context;
     if (cloudEvents) {

@@ -4,6 +4,7 @@ import type { QueueConsumer } from './consumer.js';
 import { type Consumer, type ConsumerOptions } from './consumer.js';
 import type { QueueProducer } from './producer.js';
 import { type Producer, type ProducerOptions } from './producer.js';
+import type { RequestOptions } from './requester.js';
 import type { StandardSchemaV1 } from './schema.js';
 
 /** How a queue writes, checks and wraps its bodies: the same for its producers and consumers. */
@@ -34,12 +35,21 @@ export interface Queue<T> {
   producer(options?: ProducerOptions): Producer<T>;
   /** A member of consumer group `options.group`; nothing is received until `run()`. */
   consumer(options: ConsumerOptions): Consumer<T>;
+  /**
+   * Sends `body` as a request and resolves with the reply: what the handler of a consumer of this
+   * queue returned, as JSON (`null` when it returned nothing). Rejects with `RequestTimeoutError`
+   * after `timeoutMs` (default 30 s), and with `RequestFailedError` when the request was
+   * dead-lettered there (attempts spent, a non-retryable error), with the reason. Needs
+   * `capabilities.requestReply`.
+   */
+  request<R = unknown>(body: T, options?: RequestOptions): Promise<R>;
 }
 
 /** What a queue needs from its client: it keeps the client's list of producers and consumers. */
 export interface QueueHost {
   producer<T>(queue: string, settings: QueueSettings<T>, options?: ProducerOptions): QueueProducer<T>;
   consumer<T>(queue: string, settings: QueueSettings<T>, options: ConsumerOptions): QueueConsumer<T>;
+  request<T, R>(queue: string, settings: QueueSettings<T>, body: T, options?: RequestOptions): Promise<R>;
 }
 
 export class NamedQueue<T> implements Queue<T> {
@@ -59,5 +69,9 @@ export class NamedQueue<T> implements Queue<T> {
 
   consumer(options: ConsumerOptions): Consumer<T> {
     return this.#host.consumer(this.name, this.#settings, options);
+  }
+
+  request<R = unknown>(body: T, options?: RequestOptions): Promise<R> {
+    return this.#host.request<T, R>(this.name, this.#settings, body, options);
   }
 }

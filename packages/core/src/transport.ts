@@ -42,6 +42,11 @@ export interface Capabilities {
    * window (NATS JetStream's duplicate window): the copy never reaches a consumer.
    */
   readonly deduplicatesById?: boolean;
+  /**
+   * `queue.request` works: a consumer's handler can send its reply to a queue the request names,
+   * and the requester can make, consume and delete a reply queue of its own.
+   */
+  readonly requestReply?: boolean;
   /** Largest body the transport accepts, in bytes, if it knows one. */
   readonly maxMessageBytes?: number;
   /** What `inspect` can tell on this backend; a figure it cannot know is undefined. Absent: nothing. */

@@ -36,6 +36,7 @@ const capabilities: Capabilities = {
   competingConsumers: true,
   deadLetters: true,
   multipleQueues: true,
+  requestReply: true,
   countsAbandonedDeliveries: true,
   // The CloudEvents Kafka protocol binding: binary mode puts the attributes in `ce_` headers.
   cloudEventsHeaderPrefix: 'ce_',

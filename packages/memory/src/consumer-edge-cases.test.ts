@@ -65,6 +65,34 @@ describe('core consumer edge cases, on the memory transport', () => {
     await mq.close();
   });
 
+  it('a request whose reply address is not a safe name is handled and acked, reported, and answered nowhere', async () => {
+    const ignored: string[] = [];
+    const transport = new MemoryTransport();
+    const mq = await connect(transport, { observer: { onIgnored: (event) => ignored.push(...event.ignored) } });
+    const handled = new Inbox<string>();
+    await mq
+      .queue<string>('quotes')
+      .consumer({ group: 'g' })
+      .run((m) => {
+        handled.push(m.body);
+        return 'a reply for nobody';
+      });
+    await transport.publish('quotes', [
+      {
+        id: 'foreign-request',
+        body: new TextEncoder().encode('"x"'),
+        key: undefined,
+        headers: { 'x-anymq-reply-to': '../etc', 'x-anymq-correlation-id': 'c-1' },
+        timestamp: Date.now(),
+        delayMs: 0,
+      },
+    ]);
+    await handled.waitFor(1, 'the request with a bad reply address', 5_000);
+    await expect.poll(() => ignored).toEqual(['x-anymq-reply-to=../etc']);
+    expect(await mq.inspect('quotes', { groups: ['g'] })).toMatchObject({ groups: [{ waiting: 0, inFlight: 0 }] });
+    await mq.close();
+  });
+
   it('run() twice on one consumer is a ConfigError that says what to do', async () => {
     const mq = await connect(new MemoryTransport());
     const consumer = mq.queue('jobs').consumer({ group: 'g' });

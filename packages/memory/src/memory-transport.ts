@@ -30,6 +30,7 @@ export const memoryCapabilities: Capabilities = {
   competingConsumers: true,
   deadLetters: true,
   multipleQueues: true,
+  requestReply: true,
   // Its queues live and die with the process: no consumer can vanish and leave them behind.
   countsAbandonedDeliveries: false,
 };

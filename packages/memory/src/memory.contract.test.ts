@@ -12,6 +12,7 @@ runContractSuite('memory', () => new MemoryTransport(), {
   competingConsumers: true,
   deadLetters: true,
   multipleQueues: true,
+  requestReply: true,
   countsAbandonedDeliveries: false,
   inspection: { waiting: true, inFlight: true, consumers: true, deadLetters: true, listsGroups: true },
 });

@@ -62,6 +62,7 @@ export class NatsTransport implements Transport {
       competingConsumers: true,
       deadLetters: true,
       multipleQueues: true,
+      requestReply: true,
       // The server counts a crashed member's deliveries into the attempt, but cannot tell them
       // from failed ones: no CONSUMER_CRASHED, no running alone.
       countsAbandonedDeliveries: false,

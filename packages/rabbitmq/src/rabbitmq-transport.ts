@@ -36,6 +36,7 @@ const capabilities: Capabilities = {
   competingConsumers: true,
   deadLetters: true,
   multipleQueues: true,
+  requestReply: true,
   countsAbandonedDeliveries: true,
   // AMQP's queue.declare tells ready messages and consumers; unacknowledged ones and the list of a
   // queue's group queues need the management plugin's HTTP API.

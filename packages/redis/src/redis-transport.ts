@@ -57,6 +57,7 @@ export class RedisTransport implements Transport {
       competingConsumers: true,
       deadLetters: true,
       multipleQueues: true,
+      requestReply: true,
       // Every settlement leaves the pending list, so Redis's delivery count past 1 is deliveries
       // whose member vanished.
       countsAbandonedDeliveries: true,

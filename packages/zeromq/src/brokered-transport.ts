@@ -31,7 +31,8 @@ export class ZmqBrokeredTransport implements Transport {
   readonly name = 'zeromq';
   // The proxy keeps queues in a memory transport, so brokered mode guarantees what memory does;
   // and since the queues outlive this client, a message it held when it vanished counts an attempt.
-  readonly capabilities = { ...memoryCapabilities, countsAbandonedDeliveries: true };
+  // No request-reply: the proxy cannot delete a queue yet, so every requester would leave its reply queue there.
+  readonly capabilities = { ...memoryCapabilities, countsAbandonedDeliveries: true, requestReply: false };
   readonly #config: ZeromqConfig;
   readonly #dealer: Dealer;
   readonly #out: SendQueue;

@@ -18,5 +18,6 @@ runContractSuite('zeromq brokered', () => new ZmqBrokeredTransport({ backend: 'z
   competingConsumers: true,
   deadLetters: true,
   multipleQueues: true,
+  requestReply: false,
   countsAbandonedDeliveries: true,
 });
