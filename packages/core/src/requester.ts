@@ -61,6 +61,9 @@ export class Requester {
     await this.#subscribed;
     const correlationId = randomUUID();
     const queue = producer.queue;
+    // The request expires the moment its requester gives up (the header says the last moment it
+    // may still be handled): a consumer that gets it any later never runs it.
+    const deadline = Date.now() + timeoutMs;
     const reply = new Promise<R>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(correlationId);
@@ -70,12 +73,13 @@ export class Requester {
     });
     // Close may reject it while the send is still out, before the caller holds it.
     reply.catch(() => undefined);
+    const bookkeeping: Record<string, string> = {
+      [HeaderNames.replyTo]: this.queue,
+      [HeaderNames.correlationId]: correlationId,
+    };
+    if (sendOptions.expiresInMs === undefined) bookkeeping[HeaderNames.expiresAt] = String(deadline - 1);
     try {
-      await producer.sendWithBookkeeping(
-        body,
-        { expiresInMs: timeoutMs, ...sendOptions },
-        { [HeaderNames.replyTo]: this.queue, [HeaderNames.correlationId]: correlationId },
-      );
+      await producer.sendWithBookkeeping(body, sendOptions, bookkeeping);
     } catch (error) {
       this.#take(correlationId);
       throw error;
