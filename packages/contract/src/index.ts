@@ -10,6 +10,7 @@ export { orderingTests } from './parts/ordering.js';
 export { reconnectTests } from './parts/reconnect.js';
 export { inspectionTests } from './parts/inspection.js';
 export { requestTests } from './parts/requests.js';
+export { batchTests } from './parts/batches.js';
 export { Inbox, gate, within, deadLetterInbox } from '@anymq/testing';
 export { runIdempotencyStoreSuite, type IdempotencyStoreFactory } from './idempotency-store-suite.js';
 export { serverReachable } from './reachable.js';

@@ -1,6 +1,7 @@
 import type { Capabilities } from '@anymq/core';
 import { describe } from 'vitest';
 import { type BrokerControl, type ContractContext, type TransportFactory, contractContext } from './context.js';
+import { batchTests } from './parts/batches.js';
 import { bodyTests } from './parts/bodies.js';
 import { deliveryTests } from './parts/delivery.js';
 import { groupTests } from './parts/groups.js';
@@ -31,6 +32,8 @@ export const contractParts = {
   inspection: inspectionTests,
   /** `queue.request`: the handler's return value comes back; failures and timeouts are typed; nothing leaks. */
   requests: requestTests,
+  /** `consumer.runBatch`: batches of at most maxMessages; every message settled on its own. */
+  batches: batchTests,
 } as const;
 
 /** The name of one part of the suite. */

@@ -1,3 +1,4 @@
+import { type BatchHandler, Batcher, type BatchOptions } from './batcher.js';
 import { CLOUD_EVENTS_JSON, type CloudEventAttributes, type CloudEvents } from './cloud-events.js';
 import { type Codec, mediaType, runCodec } from './codec.js';
 import {
@@ -61,6 +62,14 @@ export interface Consumer<T> {
    * stops intake: messages not yet started go back to the group.
    */
   run(handler: Handler<T>, options?: { signal?: AbortSignal }): Promise<void>;
+  /**
+   * Like `run`, for a handler that takes messages in batches: up to `maxMessages` (default 100),
+   * gathered for at most `maxWaitMs` (default 50) after the first. Resolving acks every message of
+   * the batch not settled yet; throwing fails each one, retried or dead-lettered by its own
+   * attempts. `message.ack()` and `message.nack()` settle one message inside a batch. The consumer's
+   * `concurrency` is the number of batches handled at once.
+   */
+  runBatch(handler: BatchHandler<T>, options?: BatchOptions): Promise<void>;
   /** Stops intake, aborts handlers' signals, waits for running handlers (bounded). Idempotent. */
   close(): Promise<void>;
   /** Handlers running now. */
@@ -233,7 +242,20 @@ export class QueueConsumer<T> implements Consumer<T> {
     return this.#running.size;
   }
 
-  async run(handler: Handler<T>, options: { signal?: AbortSignal } = {}): Promise<void> {
+  run(handler: Handler<T>, options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (typeof handler !== 'function') {
+      return Promise.reject(new ConfigError('consumer.run(handler) takes a function.', { field: 'handler' }));
+    }
+    return this.#start(handler, this.#concurrency, options.signal);
+  }
+
+  async runBatch(handler: BatchHandler<T>, options: BatchOptions = {}): Promise<void> {
+    const batcher = new Batcher(handler, options);
+    // Room for `concurrency` full batches: fewer in hand and a batch could never fill.
+    await this.#start(batcher.add, batcher.maxMessages * this.#concurrency, options.signal);
+  }
+
+  async #start(handler: Handler<T>, prefetch: number, signal: AbortSignal | undefined): Promise<void> {
     if (this.#closed) throw new ClosedError(this.#describe('is closed; create a new consumer to run again.'));
     if (this.#handler) {
       throw new ConfigError(
@@ -243,19 +265,15 @@ export class QueueConsumer<T> implements Consumer<T> {
         { field: 'run' },
       );
     }
-    if (typeof handler !== 'function') {
-      throw new ConfigError('consumer.run(handler) takes a function.', { field: 'handler' });
-    }
     this.#handler = handler;
     const subscription = await this.#context.transport.subscribe(
       this.#context.queue,
-      { group: this.#group, prefetch: this.#concurrency, startFrom: this.#startFrom },
+      { group: this.#group, prefetch, startFrom: this.#startFrom },
       (delivery) => this.#onDelivery(delivery),
     );
     this.#subscription = subscription;
     // close() or an abort may have come while subscribing: stop the intake that just started.
     if (this.#intakeStopped) await subscription.close();
-    const { signal } = options;
     if (signal?.aborted) await this.#stopIntake();
     else signal?.addEventListener('abort', () => void this.#stopIntake(), { once: true });
   }

@@ -5,6 +5,7 @@ export { connect, type Client, type ConnectOptions } from './client.js';
 export type { Queue, QueueOptions } from './queue.js';
 export type { Producer, ProducerOptions } from './producer.js';
 export type { Consumer, ConsumerOptions, Handler } from './consumer.js';
+export type { BatchHandler, BatchOptions } from './batcher.js';
 export type { Message, SendOptions, SendResult } from './message.js';
 export type { RequestOptions } from './requester.js';
 export { resolveConfig, validateConfig, type ConfigInput, type ResolveOptions, type ResolvedConfig } from './config.js';
