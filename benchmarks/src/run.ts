@@ -96,9 +96,14 @@ try {
           once({ ...base, impl: 'anymq' });
           if (kind === 'throughput') once({ ...base, impl: 'traced' });
         }
+        // runBatch against run where batch consumers are what Kafka and RabbitMQ users reach for.
+        const batched = kind === 'throughput' && (backend === 'kafka' || backend === 'rabbitmq');
         // Throughput is measured with tracing on too (@anymq/otel, SDK exporting nowhere): its cost.
-        const impls = kind === 'throughput' ? (['raw', 'anymq', 'traced'] as const) : (['raw', 'anymq'] as const);
-        const samples: Record<'raw' | 'anymq' | 'traced', Result[]> = { raw: [], anymq: [], traced: [] };
+        const impls: Spec['impl'][] =
+          kind === 'throughput'
+            ? ['raw', 'anymq', 'traced', ...(batched ? (['batch'] as const) : [])]
+            : ['raw', 'anymq'];
+        const samples: Record<Spec['impl'], Result[]> = { raw: [], anymq: [], traced: [], batch: [] };
         for (let round = 0; round < rounds; round++) {
           for (const impl of round % 2 === 0 ? impls : [...impls].reverse()) {
             samples[impl].push(once({ ...base, impl }));
@@ -108,6 +113,7 @@ try {
         const cells = metrics.flatMap((metric) => [
           { metric, impl: 'anymq' as const },
           ...(kind === 'throughput' ? [{ metric, impl: 'traced' as const }] : []),
+          ...(batched && metric === 'consumer' ? [{ metric, impl: 'batch' as const }] : []),
         ]);
         for (const { metric, impl } of cells) {
           const raw = samples.raw.map((r) => r[metric] as number);
@@ -123,7 +129,7 @@ try {
             workload,
             metric:
               kind === 'throughput'
-                ? `${metric} throughput${impl === 'traced' ? ', tracing on' : ''}`
+                ? `${metric} throughput${impl === 'traced' ? ', tracing on' : impl === 'batch' ? ', runBatch' : ''}`
                 : `latency ${metric === 'p999' ? 'p99.9' : metric} at ${latencyRate[backend]}/s`,
             unit: kind === 'throughput' ? 'msg/s' : 'ms',
             raw: median(raw),

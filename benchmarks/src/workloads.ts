@@ -25,8 +25,11 @@ import { Pull, Push } from 'zeromq';
 export type Backend = 'memory' | 'rabbitmq' | 'kafka' | 'zeromq' | 'nats' | 'redis';
 export interface Spec {
   backend: Backend;
-  /** `traced`: anymq with @anymq/otel's tracing and metrics on, exported to nowhere (the SDK's cost, not an exporter's). */
-  impl: 'raw' | 'anymq' | 'traced';
+  /**
+   * `traced`: anymq with @anymq/otel's tracing and metrics on, exported to nowhere (the SDK's cost,
+   * not an exporter's). `batch`: anymq consuming with `runBatch` (128 messages, two batches in hand).
+   */
+  impl: 'raw' | 'anymq' | 'traced' | 'batch';
   kind: 'throughput' | 'latency';
   size: number;
   count: number;
@@ -110,11 +113,20 @@ async function anymqThroughput(spec: Spec): Promise<Result> {
   let allReceived!: () => void;
   const done = new Promise<void>((resolve) => (allReceived = resolve));
   const consume = () =>
-    queue.consumer({ group: 'bench', concurrency: 256 }).run(async (message) => {
-      firstAt ||= performance.now();
-      await handler(message.body);
-      if (++received === spec.count) allReceived();
-    });
+    spec.impl === 'batch'
+      ? queue.consumer({ group: 'bench', concurrency: 2 }).runBatch(
+          async (messages) => {
+            firstAt ||= performance.now();
+            for (const message of messages) await handler(message.body);
+            if ((received += messages.length) === spec.count) allReceived();
+          },
+          { maxMessages: 128, maxWaitMs: 5 },
+        )
+      : queue.consumer({ group: 'bench', concurrency: 256 }).run(async (message) => {
+          firstAt ||= performance.now();
+          await handler(message.body);
+          if (++received === spec.count) allReceived();
+        });
   const concurrent = spec.backend === 'memory' || spec.backend === 'zeromq';
   if (concurrent) await consume();
   else {
