@@ -24,7 +24,16 @@ const channels = [
 
 export type Delivered = Record<(typeof channels)[number]['group'], string[]>;
 
-/** Publishes one signup event per user and lets three channels notify each user their own way. */
+/** What the device registry answers to a lookup: where the user's push notifications go. */
+export interface Device {
+  token: string;
+}
+
+/**
+ * Publishes one signup event per user and lets three channels notify each user their own way. The
+ * push channel asks a device registry for the user's device by request-reply (`queue.request`),
+ * where the backend carries replies.
+ */
 export async function runPushNotifications(options: PushNotificationsOptions = {}): Promise<Delivered> {
   const users = options.users ?? 10;
   const log = options.log ?? (() => undefined);
@@ -32,14 +41,26 @@ export async function runPushNotifications(options: PushNotificationsOptions = {
   const mq = await connect(options.config);
   try {
     const signups = mq.queue<SignupEvent>(`demo-signups-${randomUUID().slice(0, 8)}`);
+    const devices = mq.queue<{ user: string }>(`${signups.name}.devices`);
+    const lookUp = mq.capabilities.requestReply;
+    if (lookUp) {
+      // The registry answers each lookup with what its handler returns.
+      await devices
+        .consumer({ group: 'registry', concurrency: 4 })
+        .run(({ body }): Device => ({ token: `tok-${body.user}` }));
+    }
     let allDone!: () => void;
     const done = new Promise<void>((resolve) => (allDone = resolve));
     for (const channel of channels) {
       await signups.consumer({ group: channel.group, concurrency: channel.concurrency }).run(async ({ body }) => {
+        const device =
+          channel.group === 'push' && lookUp
+            ? (await devices.request<Device>({ user: body.user }, { timeoutMs: 30_000 })).token
+            : 'device';
         await delay(channel.latencyMs); // the provider's latency
         delivered[channel.group].push(body.user);
         log(
-          `${channel.group.padEnd(5)} → ${body.user} (${channel.group === 'email' ? body.email : channel.group === 'sms' ? body.phone : 'device'})`,
+          `${channel.group.padEnd(5)} → ${body.user} (${channel.group === 'email' ? body.email : channel.group === 'sms' ? body.phone : device})`,
         );
         if (Object.values(delivered).every((list) => list.length === users)) allDone();
       });
