@@ -10,4 +10,11 @@ describe.runIf(inject('backends').includes('rabbitmq'))('rabbitmq', () => {
     () => new RabbitmqTransport({ backend: 'rabbitmq', url: inject('rabbitmqUrl') }),
     rabbitmqCapabilities,
   );
+  // Priority queues (x-max-priority): the parts about what arrives and in which order.
+  runContractSuite(
+    'rabbitmq with maxPriority',
+    () => new RabbitmqTransport({ backend: 'rabbitmq', url: inject('rabbitmqUrl'), maxPriority: 10 }),
+    { ...rabbitmqCapabilities, priorities: { maxPriority: 10 } },
+    { parts: ['delivery', 'ordering', 'retries'] },
+  );
 });

@@ -39,3 +39,11 @@ export const needsBinaryCloudEvents: Requirement = (capabilities) =>
 
 export const needsSizeLimit: Requirement = (capabilities) =>
   capabilities.maxMessageBytes === undefined ? 'the transport declares no maxMessageBytes' : undefined;
+
+export const needsPriorities: Requirement = (capabilities) =>
+  capabilities.priorities ? undefined : 'the transport declares no priorities';
+
+export const needsNoPriorities: Requirement = (capabilities) =>
+  capabilities.priorities
+    ? `the transport declares priorities up to ${capabilities.priorities.maxPriority}`
+    : undefined;

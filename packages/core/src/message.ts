@@ -39,6 +39,11 @@ export interface SendOptions {
   expiresInMs?: number;
   /** The message id; a random UUID by default. Reuse it to make a resend deduplicable. */
   id?: string;
+  /**
+   * Delivered before waiting messages of lower priority: a whole number from 0 (the default) to the
+   * backend's `maxPriority`. Needs `capabilities.priorities` (RabbitMQ with `maxPriority` set).
+   */
+  priority?: number;
   /** CloudEvent attributes for this message; only on a queue with `cloudEvents`. */
   cloudEvent?: CloudEventSendOptions;
 }

@@ -198,6 +198,7 @@ export class QueueProducer<T> implements Producer<T> {
         field: 'expiresInMs',
       });
     }
+    const priority = this.#priority(options?.priority);
     const timestamp = Date.now();
     let headers = options?.headers ? this.#withUserHeaders(options.headers) : this.#plainHeaders;
     if (expiresInMs !== undefined)
@@ -207,7 +208,7 @@ export class QueueProducer<T> implements Producer<T> {
     const { cloudEvents } = this.#context;
     if (cloudEvents) {
       const event = cloudEvents.write(id, timestamp, encoded, headers, codec as Codec<unknown>, options?.cloudEvent);
-      return { id, body: event.body, key: options?.key, headers: event.headers, timestamp, delayMs };
+      return { id, body: event.body, key: options?.key, headers: event.headers, timestamp, delayMs, ...priority };
     }
     if (options?.cloudEvent) {
       throw new ConfigError(
@@ -217,7 +218,26 @@ export class QueueProducer<T> implements Producer<T> {
         },
       );
     }
-    return { id, body: encoded, key: options?.key, headers, timestamp, delayMs };
+    return { id, body: encoded, key: options?.key, headers, timestamp, delayMs, ...priority };
+  }
+
+  /** `{ priority }` for a valid priority the backend carries; nothing for none. */
+  #priority(priority: number | undefined): { priority?: number } {
+    if (priority === undefined) return {};
+    const carried = this.#context.transport.capabilities.priorities;
+    if (!carried) {
+      throw new ConfigError(
+        `send option "priority" needs a backend that delivers by priority (capabilities.priorities), and ${this.#context.transport.name} does not here. Fix: leave it out, or on RabbitMQ set maxPriority in the config.`,
+        { field: 'priority' },
+      );
+    }
+    if (!Number.isInteger(priority) || priority < 0 || priority > carried.maxPriority) {
+      throw new ConfigError(
+        `send option "priority" must be a whole number from 0 to ${carried.maxPriority} (maxPriority); got ${String(priority)}.`,
+        { field: 'priority' },
+      );
+    }
+    return { priority };
   }
 
   #withUserHeaders(userHeaders: Record<string, string>): Record<string, string> {

@@ -47,6 +47,11 @@ export interface Capabilities {
    * and the requester can make, consume and delete a reply queue of its own.
    */
   readonly requestReply?: boolean;
+  /**
+   * The highest `priority` a send may give, when the backend delivers waiting messages by priority
+   * (RabbitMQ's `x-max-priority`); absent where it cannot.
+   */
+  readonly priorities?: { readonly maxPriority: number };
   /** Largest body the transport accepts, in bytes, if it knows one. */
   readonly maxMessageBytes?: number;
   /** What `inspect` can tell on this backend; a figure it cannot know is undefined. Absent: nothing. */
@@ -97,6 +102,8 @@ export interface OutgoingMessage {
   readonly timestamp: number;
   /** Deliver no earlier than this many milliseconds from now. */
   readonly delayMs: number;
+  /** Waiting messages of higher priority go first; only where `capabilities.priorities` is set. */
+  readonly priority?: number;
 }
 
 /** A message handed to a subscriber. Exactly one of ack, retry, deadLetter or release ends it. */

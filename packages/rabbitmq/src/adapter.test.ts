@@ -1,4 +1,5 @@
 import { adapterConfig, declaresItselfInPackageJson } from '@anymq/contract';
+import { ConfigError, connect } from '@anymq/core';
 import { describe, expect, it } from 'vitest';
 import { adapter } from './adapter.js';
 
@@ -40,5 +41,22 @@ describe('the RabbitMQ adapter', () => {
   it('never echoes a password', async () => {
     const error = await refusal({ backend: 'rabbitmq', url: 'http://u:s3cret@host' });
     expect(error.message).not.toContain('s3cret');
+  });
+
+  it('refuses maxPriority out of 1 to 255, and with quorum queues, naming maxPriority', async () => {
+    for (const maxPriority of [0, 256, 2.5]) {
+      expect(await refusal({ backend: 'rabbitmq', url: 'amqp://h', maxPriority })).toMatchObject({
+        field: 'maxPriority',
+      });
+    }
+    const quorum = await connect(
+      { backend: 'rabbitmq', url: 'amqp://h', queueType: 'quorum', maxPriority: 10 },
+      { adapters: [adapter] },
+    ).catch((error: unknown) => error);
+    expect(quorum).toBeInstanceOf(ConfigError);
+    expect(quorum).toMatchObject({
+      field: 'maxPriority',
+      message: expect.stringContaining('quorum queues have no x-max-priority'),
+    });
   });
 });

@@ -17,6 +17,7 @@ export function toPublishOptions(message: OutgoingMessage): Options.Publish {
     timestamp: Math.floor(message.timestamp / 1000),
     persistent: true,
     headers: amqpHeaders,
+    ...(message.priority === undefined ? {} : { priority: message.priority }),
   };
 }
 
@@ -171,6 +172,7 @@ export function copyOptions(
     type: properties.type,
     appId: properties.appId,
     timestamp: properties.timestamp,
+    priority: properties.priority,
     persistent: true,
     headers: withinHeaderBudget({ ...withoutBookkeeping(properties.headers ?? {}), ...identity, ...extraHeaders }),
   };

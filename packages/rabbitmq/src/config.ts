@@ -18,6 +18,12 @@ export const rabbitmqOptions = z.strictObject({
   publishTimeoutMs: positiveInt.optional(),
   /** Fail a send with PublishError when no consumer group's queue is bound yet. Default false. */
   mandatory: z.boolean().optional(),
+  /**
+   * Group queues deliver waiting messages by `priority` (send option), 0 to this (RabbitMQ's
+   * `x-max-priority`, at most 255; keep it small, say 10: each level costs the broker). Classic
+   * queues only. A queue declared without it must be deleted to get it.
+   */
+  maxPriority: z.number().int().min(1).max(255).optional(),
   /** One member of a group receives at a time (RabbitMQ single active consumer): order survives failover. */
   singleActiveConsumer: z.boolean().optional(),
   /** TLS options passed to amqplib for `amqps://` (ca, cert, key, passphrase, servername). */

@@ -1,6 +1,7 @@
 import {
   type Capabilities,
   ClosedError,
+  ConfigError,
   type Delivery,
   type GroupInspection,
   type OutgoingMessage,
@@ -57,7 +58,17 @@ export class RabbitmqTransport implements Transport, Requeuer {
 
   constructor(config: RabbitmqConfig) {
     this.#config = config;
-    this.capabilities = { ...capabilities, maxMessageBytes: config.maxMessageBytes ?? defaultMaxMessageBytes };
+    if (config.maxPriority !== undefined && config.queueType === 'quorum') {
+      throw new ConfigError(
+        'rabbitmq option "maxPriority" needs classic queues: quorum queues have no x-max-priority. Fix: leave out maxPriority, or set queueType to classic.',
+        { field: 'maxPriority' },
+      );
+    }
+    this.capabilities = {
+      ...capabilities,
+      maxMessageBytes: config.maxMessageBytes ?? defaultMaxMessageBytes,
+      ...(config.maxPriority === undefined ? {} : { priorities: { maxPriority: config.maxPriority } }),
+    };
     this.#connection = new Connection(config);
     this.#publisher = new ConfirmPublisher(this.#connection, {
       window: config.publishWindow ?? 1000,
@@ -226,6 +237,7 @@ export class RabbitmqTransport implements Transport, Requeuer {
         arguments: {
           'x-queue-type': this.#config.queueType ?? 'classic',
           ...(this.#config.singleActiveConsumer ? { 'x-single-active-consumer': true } : {}),
+          ...(this.#config.maxPriority === undefined ? {} : { 'x-max-priority': this.#config.maxPriority }),
         },
       });
       await channel.bindQueue(groupQueue, queue, '#');

@@ -1,7 +1,8 @@
+import { ConfigError } from '@anymq/core';
 import { expect } from 'vitest';
 import type { ContractContext } from '../context.js';
 import { Inbox, gate } from '@anymq/testing';
-import { needsOrdering } from '../requirements.js';
+import { needsOrdering, needsPriorities, needsNoPriorities } from '../requirements.js';
 
 /** Ordering: FIFO per queue or per key, one at a time with concurrency 1. */
 export function orderingTests({ test, client, fresh, T, capabilities }: ContractContext): void {
@@ -47,6 +48,45 @@ export function orderingTests({ test, client, fresh, T, capabilities }: Contract
       hold.open();
       await started.waitFor(3, 'the rest after the ack', T);
       expect(started.items).toEqual([0, 1, 2]);
+    },
+  );
+
+  test('waiting messages of higher priority are delivered first', needsPriorities, async (ctx) => {
+    const mq = await client(ctx);
+    const queue = mq.queue<string>(fresh('priorities'));
+    // The group exists with nothing running, so that all four wait in its queue together.
+    const idle = queue.consumer({ group: 'g' });
+    await idle.run(() => undefined);
+    await idle.close();
+    const producer = queue.producer();
+    for (const body of ['low-1', 'low-2', 'low-3']) await producer.send(body, { priority: 1 });
+    await producer.send('urgent', { priority: capabilities.priorities?.maxPriority ?? 1 });
+    const inbox = new Inbox<string>();
+    await queue.consumer({ group: 'g', concurrency: 1 }).run((m) => inbox.push(m.body));
+    expect(await inbox.waitFor(4, 'all four messages', T)).toEqual(['urgent', 'low-1', 'low-2', 'low-3']);
+  });
+
+  test('a priority out of range is a ConfigError naming it, and nothing is sent', needsPriorities, async (ctx) => {
+    const mq = await client(ctx);
+    const producer = mq.queue<string>(fresh('priority-range')).producer();
+    const max = capabilities.priorities?.maxPriority ?? 0;
+    for (const priority of [-1, max + 1, 1.5]) {
+      await expect(producer.send('x', { priority })).rejects.toMatchObject({ field: 'priority' });
+    }
+  });
+
+  test(
+    'a send with a priority where the backend has none is a ConfigError naming it',
+    needsNoPriorities,
+    async (ctx) => {
+      const mq = await client(ctx);
+      const error = await mq
+        .queue<string>(fresh('no-priorities'))
+        .producer()
+        .send('x', { priority: 1 })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error).toMatchObject({ field: 'priority', message: expect.stringContaining('capabilities.priorities') });
     },
   );
 }
