@@ -10,10 +10,11 @@ export const adapter = defineAdapter({
   schemes: ['memory'],
   options: memoryOptions,
   fromUrl: (url) => url.queryOptions(),
-  createTransport: ({ capacity, timers }) =>
+  createTransport: ({ capacity, timers, maxPriority }) =>
     new MemoryTransport({
       ...(capacity === undefined ? {} : { capacity }),
       ...(timers === undefined ? {} : { timers }),
+      ...(maxPriority === undefined ? {} : { maxPriority }),
     }),
 });
 

@@ -7,6 +7,8 @@ const positiveInt = z.number().int().positive();
 export const memoryOptions = z.strictObject({
   /** Most messages one queue holds before `send` waits (backpressure). Unbounded when absent. */
   capacity: positiveInt.optional(),
+  /** Deliver waiting messages by `priority` (send option), 0 to this (at most 255). Default: in order sent. */
+  maxPriority: z.number().int().min(1).max(255).optional(),
   /**
    * Where delayed sends and retry backoff take their time from: a fake clock in tests
    * (`@anymq/testing`'s `memoryWithFakeClock`). Default: the process's timers. Not in a URL.

@@ -9,6 +9,8 @@ export interface StoredMessage {
   readonly key: string | undefined;
   readonly headers: Readonly<Record<string, string>>;
   readonly timestamp: number;
+  /** Where the queue delivers by priority: higher first. */
+  readonly priority?: number;
 }
 
 interface Pending {
@@ -43,6 +45,8 @@ export class MemoryQueue {
     readonly capacity: number,
     readonly deadLetter: (queue: string, message: StoredMessage) => void,
     readonly timers: Timers,
+    /** Set: each group delivers the waiting messages of higher priority first (0 to this). */
+    readonly maxPriority?: number,
   ) {}
 
   get nextSeq(): number {
@@ -64,7 +68,9 @@ export class MemoryQueue {
   }
 
   hasSpace(): boolean {
-    return this.#log.length < this.capacity;
+    let held = 0; // read from the log into a group's priority order, not handed out yet
+    if (this.maxPriority !== undefined) for (const group of this.#groups.values()) held = Math.max(held, group.held);
+    return this.#log.length + held < this.capacity;
   }
 
   /** Resolves once the log is below capacity. */
@@ -118,6 +124,9 @@ export class MemoryGroup {
   /** Sequence number of the next message this group reads from the log. */
   cursor: number;
   readonly #redeliveries = new RingBuffer<Pending>();
+  /** On a queue with priorities: what this group read from the log, by priority, not handed out yet. */
+  readonly #byPriority: RingBuffer<StoredMessage>[] | undefined;
+  #held = 0;
   readonly #subscribers: Subscriber[] = [];
   #nextSubscriber = 0;
   #dispatching = false;
@@ -129,6 +138,15 @@ export class MemoryGroup {
     cursor: number,
   ) {
     this.cursor = cursor;
+    this.#byPriority =
+      queue.maxPriority === undefined
+        ? undefined
+        : Array.from({ length: queue.maxPriority + 1 }, () => new RingBuffer<StoredMessage>());
+  }
+
+  /** Messages this group read from the log into its priority order and has not handed out. */
+  get held(): number {
+    return this.#held;
   }
 
   inspect(): GroupInspection {
@@ -137,7 +155,7 @@ export class MemoryGroup {
     return {
       group: this.name,
       // Retries waiting for their delay are counted once they are due.
-      waiting: this.queue.nextSeq - this.cursor + this.#redeliveries.length,
+      waiting: this.queue.nextSeq - this.cursor + this.#redeliveries.length + this.#held,
       inFlight,
       consumers: this.#subscribers.length,
     };
@@ -177,7 +195,10 @@ export class MemoryGroup {
           let attempt = 1;
           let abandoned = 0;
           if (redelivery) ({ message, attempt, abandoned } = redelivery);
-          else {
+          else if (this.#byPriority) {
+            message = this.#highestWaiting(this.#byPriority);
+            if (!message) break;
+          } else {
             message = this.queue.messageAt(this.cursor);
             if (!message) break;
             this.cursor++;
@@ -192,6 +213,23 @@ export class MemoryGroup {
       this.#dispatching = false;
     }
     this.queue.trim();
+  }
+
+  /** Reads what the log holds past the cursor into the buckets, then takes the first of the highest. */
+  #highestWaiting(buckets: RingBuffer<StoredMessage>[]): StoredMessage | undefined {
+    for (let next = this.queue.messageAt(this.cursor); next; next = this.queue.messageAt(this.cursor)) {
+      buckets[Math.min(next.priority ?? 0, buckets.length - 1)]?.push(next);
+      this.#held++;
+      this.cursor++;
+    }
+    for (let priority = buckets.length - 1; priority >= 0; priority--) {
+      const message = buckets[priority]?.shift();
+      if (message) {
+        this.#held--;
+        return message;
+      }
+    }
+    return undefined;
   }
 
   settle(subscriber: Subscriber): void {

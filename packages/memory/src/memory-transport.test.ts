@@ -42,4 +42,22 @@ describe('MemoryTransport', () => {
     await transport.close();
     await expect(blocked).rejects.toMatchObject({ code: 'CLOSED' });
   });
+
+  it('with priorities, messages a group holds in priority order still count against the capacity', async () => {
+    const transport = new MemoryTransport({ capacity: 2, maxPriority: 5 });
+    const held: Delivery[] = [];
+    // Prefetch 1, never settled by itself: the group reads the log into its priority order.
+    await transport.subscribe('q', { group: 'g', prefetch: 1, startFrom: 'earliest' }, (d) => void held.push(d));
+    await transport.publish('q', [message('1'), { ...message('2'), priority: 5 }]);
+    expect(held.map((d) => d.id)).toEqual(['2']); // the higher priority first; '1' waits in the group
+    await transport.publish('q', [message('3')]); // two waiting: the capacity
+    let fourth = false;
+    const sending = transport.publish('q', [message('4')]).then(() => (fourth = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(fourth).toBe(false);
+    await held[0]?.ack(); // '1' goes out (same priority as '3', sent first), which makes room
+    await sending;
+    expect(held.map((d) => d.id)).toEqual(['2', '1']);
+    await transport.close();
+  });
 });

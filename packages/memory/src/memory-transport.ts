@@ -16,6 +16,8 @@ export interface MemoryTransportOptions {
   capacity?: number;
   /** Where delayed sends and retry backoff take their time from. Default: the process's timers. */
   timers?: TimerFunctions;
+  /** Deliver waiting messages by `priority` (send option), 0 to this. Default: in order sent. */
+  maxPriority?: number;
 }
 
 /** What the memory transport guarantees (the ZeroMQ proxy, which stores in one, guarantees the same). */
@@ -45,11 +47,15 @@ export class MemoryTransport implements Transport {
   readonly #capacity: number;
   readonly #queues = new Map<string, MemoryQueue>();
   readonly #timers: Timers;
+  readonly #maxPriority: number | undefined;
   #closed = false;
 
   constructor(options: MemoryTransportOptions = {}) {
     this.#capacity = options.capacity ?? Number.POSITIVE_INFINITY;
     this.#timers = new Timers(options.timers);
+    this.#maxPriority = options.maxPriority;
+    if (options.maxPriority !== undefined)
+      this.capabilities = { ...this.capabilities, priorities: { maxPriority: options.maxPriority } };
   }
 
   async connect(): Promise<void> {
@@ -132,6 +138,7 @@ export class MemoryTransport implements Transport {
         this.#capacity,
         (target, message) => this.#deadLetter(target, message),
         this.#timers,
+        this.#maxPriority,
       );
       this.#queues.set(name, queue);
     }

@@ -1,7 +1,8 @@
+import type { Capabilities } from '@anymq/core';
 import { runContractSuite } from '@anymq/contract';
 import { MemoryTransport } from './memory-transport.js';
 
-runContractSuite('memory', () => new MemoryTransport(), {
+const capabilities: Capabilities = {
   durable: false,
   retainsForIdleGroups: true,
   replay: true,
@@ -15,4 +16,12 @@ runContractSuite('memory', () => new MemoryTransport(), {
   requestReply: true,
   countsAbandonedDeliveries: false,
   inspection: { waiting: true, inFlight: true, consumers: true, deadLetters: true, listsGroups: true },
+};
+
+runContractSuite('memory', () => new MemoryTransport(), capabilities);
+
+// Priorities: each group reads the log into its own priority order; the rest must hold as before.
+runContractSuite('memory with maxPriority', () => new MemoryTransport({ maxPriority: 10 }), {
+  ...capabilities,
+  priorities: { maxPriority: 10 },
 });
