@@ -13,7 +13,7 @@ import {
   type Transport,
   connectWithin,
 } from '@anymq/core/transport';
-import { Redis } from 'ioredis';
+import { type ChainableCommander, Redis, ReplyError } from 'ioredis';
 import type { RedisConfig } from './config.js';
 import { packFields, toFields } from './entry.js';
 import { GroupReader } from './group-reader.js';
@@ -35,6 +35,17 @@ export class RedisTransport implements Transport {
   readonly #prefix: string;
   readonly #readers = new Set<GroupReader>();
   #redis: Redis | undefined;
+  /**
+   * Sends go on a connection of their own that does not resend what was in flight when it dropped
+   * (ioredis does by default): the server may have stored it already, and a blind resend stores it
+   * twice. publish() checks what got stored and sends the rest.
+   */
+  #publisher: Redis | undefined;
+  /**
+   * What waits on the send connection. Without resending, ioredis drops what was in flight when the
+   * connection closed without settling it (those promises would never end): close fails them here.
+   */
+  readonly #onSendConnection = new Set<(error: Error) => void>();
   /** Whether the server writes every change to its append-only file before it answers. */
   #persists = false;
   #closed = false;
@@ -92,6 +103,15 @@ export class RedisTransport implements Transport {
     redis.on('error', () => undefined); // reconnects by itself; failures reach the commands
     defineScripts(redis);
     this.#redis = redis;
+    const publisher = redis.duplicate({ autoResendUnfulfilledCommands: false });
+    publisher.on('error', () => undefined); // as above
+    publisher.on('close', () => {
+      const dropped = new ConnectionError('the connection to Redis closed with the reply outstanding');
+      for (const fail of this.#onSendConnection) fail(dropped);
+      this.#onSendConnection.clear();
+    });
+    defineScripts(publisher);
+    this.#publisher = publisher;
     try {
       await connectWithin(redis.connect(), timeoutMs, where, async () => redis.disconnect());
       const persistence = await redis.info('persistence');
@@ -114,19 +134,13 @@ export class RedisTransport implements Transport {
   }
 
   async publish(queue: string, messages: readonly OutgoingMessage[]): Promise<void> {
+    const publisher = this.#requirePublisher();
     const keys = this.#keys(queue);
-    const pipeline = this.#require().pipeline();
-    const trim = this.#config.maxLength ? ['MAXLEN', '~', this.#config.maxLength] : [];
-    for (const message of messages) {
-      const fields = toFields(message);
-      if (message.delayMs > 0) pipeline.anymqSchedule(keys.delayed, message.delayMs, packFields(message.id, fields));
-      else pipeline.xadd(keys.stream, ...trim, '*', ...fields);
-    }
     const timeoutMs = this.#config.publishTimeoutMs ?? defaultPublishTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        execAll(pipeline),
+        this.#store(publisher, keys, messages, Date.now() + timeoutMs),
         new Promise<never>((_, reject) => {
           timer = setTimeout(
             () =>
@@ -148,6 +162,72 @@ export class RedisTransport implements Transport {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Sends `messages` until each is stored once. When the connection drops with replies outstanding,
+   * what the server stored is looked up (the stream's newest entries, the delayed set) and only the
+   * rest is sent again, once the connection is back. A refusal by the server is thrown as it is.
+   */
+  async #store(
+    publisher: Redis,
+    keys: QueueKeys,
+    messages: readonly OutgoingMessage[],
+    deadline: number,
+  ): Promise<void> {
+    let pending = messages;
+    let unsure = false; // a connection dropped with replies outstanding: some may be stored
+    for (;;) {
+      try {
+        if (unsure) {
+          pending = await this.#notStored(publisher, keys, pending);
+          unsure = false;
+        }
+        if (pending.length > 0) await this.#untilClosed(execAll(this.#pipeline(publisher, keys, pending)));
+        return;
+      } catch (error) {
+        // Past the deadline the caller was told "may or may not be stored": nothing more is sent.
+        if (this.#closed || Date.now() >= deadline) throw error;
+        if (error instanceof ReplyError) {
+          // A server still loading its data after a restart answers LOADING: wait, then try again.
+          if (!/^LOADING\b/.test(String((error as Error).message))) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        unsure = true;
+      }
+    }
+  }
+
+  #pipeline(publisher: Redis, keys: QueueKeys, messages: readonly OutgoingMessage[]): ChainableCommander {
+    const pipeline = publisher.pipeline();
+    const trim = this.#config.maxLength ? ['MAXLEN', '~', this.#config.maxLength] : [];
+    for (const message of messages) {
+      const fields = toFields(message);
+      if (message.delayMs > 0) pipeline.anymqSchedule(keys.delayed, message.delayMs, packFields(message.id, fields));
+      else pipeline.xadd(keys.stream, ...trim, '*', ...fields);
+    }
+    return pipeline;
+  }
+
+  /** The messages the server does not hold: not among the stream's newest entries, nor in the delayed set. */
+  async #notStored(
+    publisher: Redis,
+    keys: QueueKeys,
+    messages: readonly OutgoingMessage[],
+  ): Promise<OutgoingMessage[]> {
+    // Waits for the reconnect (the offline queue holds it); other producers may have added since.
+    const newest = (await this.#untilClosed(
+      publisher.xrevrangeBuffer(keys.stream, '+', '-', 'COUNT', Math.max(1_000, 4 * messages.length)),
+    )) as [Buffer, Buffer[]][];
+    const stored = new Set(newest.map(([, fields]) => fields[1]?.toString()));
+    const missing: OutgoingMessage[] = [];
+    for (const message of messages) {
+      if (message.delayMs > 0) {
+        const member = packFields(message.id, toFields(message));
+        if ((await this.#untilClosed(publisher.zscore(keys.delayed, member))) === null) missing.push(message);
+      } else if (!stored.has(message.id)) missing.push(message);
+    }
+    return missing;
   }
 
   async subscribe(
@@ -175,6 +255,7 @@ export class RedisTransport implements Transport {
     if (this.#closed) return;
     this.#closed = true;
     await Promise.all([...this.#readers].map((reader) => reader.close()));
+    await this.#publisher?.quit().catch(() => this.#publisher?.disconnect());
     await this.#redis?.quit().catch(() => this.#redis?.disconnect());
   }
 
@@ -228,6 +309,21 @@ export class RedisTransport implements Transport {
 
   #keys(queue: string): QueueKeys {
     return new QueueKeys(this.#prefix, queue);
+  }
+
+  /** `command`, or a ConnectionError if the send connection closes first. */
+  #untilClosed<T>(command: Promise<T>): Promise<T> {
+    let fail!: (error: Error) => void;
+    const closed = new Promise<never>((_, reject) => {
+      fail = reject;
+      this.#onSendConnection.add(fail);
+    });
+    return Promise.race([command, closed]).finally(() => this.#onSendConnection.delete(fail));
+  }
+
+  #requirePublisher(): Redis {
+    this.#require();
+    return this.#publisher as Redis;
   }
 
   #require(): Redis {
