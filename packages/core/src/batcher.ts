@@ -29,9 +29,13 @@ export class Batcher<T> {
   readonly maxMessages: number;
   readonly #maxWaitMs: number;
   readonly #handler: BatchHandler<T>;
+  readonly #concurrency: number;
   #current: Batch<T> | undefined;
+  /** Batches closed (full, or waited long enough) while `concurrency` others ran. */
+  readonly #ready: Batch<T>[] = [];
+  #running = 0;
 
-  constructor(handler: BatchHandler<T>, options: BatchOptions) {
+  constructor(handler: BatchHandler<T>, options: BatchOptions, concurrency: number) {
     if (typeof handler !== 'function') {
       throw new ConfigError('consumer.runBatch(handler) takes a function.', { field: 'handler' });
     }
@@ -46,6 +50,7 @@ export class Batcher<T> {
       throw new ConfigError('runBatch option "maxWaitMs" must be zero or more milliseconds.', { field: 'maxWaitMs' });
     }
     this.#handler = handler;
+    this.#concurrency = concurrency;
     this.maxMessages = maxMessages;
     this.#maxWaitMs = maxWaitMs;
   }
@@ -63,15 +68,30 @@ export class Batcher<T> {
     return done;
   };
 
+  /** Closes the batch to new messages; it runs now, or once one of the `concurrency` running ends. */
   #flush(batch: Batch<T>): void {
     if (this.#current !== batch) return;
     this.#current = undefined;
     clearTimeout(batch.timer);
-    Promise.resolve()
-      .then(() => this.#handler(batch.messages))
-      .then(
-        () => batch.waiters.forEach((waiter) => waiter.resolve()),
-        (error: unknown) => batch.waiters.forEach((waiter) => waiter.reject(error)),
-      );
+    this.#ready.push(batch);
+    this.#runReady();
+  }
+
+  #runReady(): void {
+    while (this.#running < this.#concurrency) {
+      const batch = this.#ready.shift();
+      if (!batch) return;
+      this.#running++;
+      Promise.resolve()
+        .then(() => this.#handler(batch.messages))
+        .then(
+          () => batch.waiters.forEach((waiter) => waiter.resolve()),
+          (error: unknown) => batch.waiters.forEach((waiter) => waiter.reject(error)),
+        )
+        .finally(() => {
+          this.#running--;
+          this.#runReady();
+        });
+    }
   }
 }

@@ -67,7 +67,7 @@ export interface Consumer<T> {
    * gathered for at most `maxWaitMs` (default 50) after the first. Resolving acks every message of
    * the batch not settled yet; throwing fails each one, retried or dead-lettered by its own
    * attempts. `message.ack()` and `message.nack()` settle one message inside a batch. The consumer's
-   * `concurrency` is the number of batches handled at once.
+   * `concurrency` is the number of batches handled at once; one more fills meanwhile.
    */
   runBatch(handler: BatchHandler<T>, options?: BatchOptions): Promise<void>;
   /** Stops intake, aborts handlers' signals, waits for running handlers (bounded). Idempotent. */
@@ -250,9 +250,10 @@ export class QueueConsumer<T> implements Consumer<T> {
   }
 
   async runBatch(handler: BatchHandler<T>, options: BatchOptions = {}): Promise<void> {
-    const batcher = new Batcher(handler, options);
-    // Room for `concurrency` full batches: fewer in hand and a batch could never fill.
-    await this.#start(batcher.add, batcher.maxMessages * this.#concurrency, options.signal);
+    const batcher = new Batcher(handler, options, this.#concurrency);
+    // Room for the batches being handled and one more filling meanwhile, so that the broker keeps
+    // delivering while a batch runs (with room for exactly one, every batch would wait for the last).
+    await this.#start(batcher.add, batcher.maxMessages * (this.#concurrency + 1), options.signal);
   }
 
   async #start(handler: Handler<T>, prefetch: number, signal: AbortSignal | undefined): Promise<void> {

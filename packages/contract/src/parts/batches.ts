@@ -1,5 +1,5 @@
 import { ConfigError } from '@anymq/core';
-import { Inbox, deadLetterInbox } from '@anymq/testing';
+import { Inbox, deadLetterInbox, gate } from '@anymq/testing';
 import { expect } from 'vitest';
 import type { ContractContext } from '../context.js';
 import { always, needs } from '../requirements.js';
@@ -71,6 +71,30 @@ export function batchTests({ test, client, fresh, T }: ContractContext): void {
       expect([...attempts.items].sort()).toEqual(['x#1', 'x#2', 'y#1', 'y#2']);
     },
   );
+
+  test('concurrency bounds the batches running at once; the next one fills meanwhile', always, async (ctx) => {
+    const mq = await client(ctx);
+    const queue = mq.queue<number>(fresh('batch-concurrency'));
+    const started = new Inbox<number>();
+    const release = gate();
+    let running = 0;
+    let mostAtOnce = 0;
+    await queue.consumer({ group: 'g', concurrency: 1 }).runBatch(
+      async (messages) => {
+        mostAtOnce = Math.max(mostAtOnce, ++running);
+        started.push(messages.length);
+        await release.promise;
+        running--;
+      },
+      { maxMessages: 5, maxWaitMs: 50 },
+    );
+    await queue.producer().sendBatch(Array.from({ length: 15 }, (_, body) => ({ body })));
+    await started.waitFor(1, 'the first batch', T);
+    release.open();
+    const sizes = await started.waitFor(3, 'three batches of five', T);
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBeGreaterThanOrEqual(10);
+    expect(mostAtOnce).toBe(1);
+  });
 
   test('runBatch options out of range are a ConfigError naming the option', always, async (ctx) => {
     const mq = await client(ctx);
