@@ -313,12 +313,19 @@ export class RedisTransport implements Transport {
 
   /** `command`, or a ConnectionError if the send connection closes first. */
   #untilClosed<T>(command: Promise<T>): Promise<T> {
-    let fail!: (error: Error) => void;
-    const closed = new Promise<never>((_, reject) => {
-      fail = reject;
-      this.#onSendConnection.add(fail);
+    return new Promise<T>((resolve, reject) => {
+      this.#onSendConnection.add(reject);
+      command.then(
+        (value) => {
+          this.#onSendConnection.delete(reject);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.#onSendConnection.delete(reject);
+          reject(error);
+        },
+      );
     });
-    return Promise.race([command, closed]).finally(() => this.#onSendConnection.delete(fail));
   }
 
   #requirePublisher(): Redis {
