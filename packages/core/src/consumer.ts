@@ -462,8 +462,10 @@ export class QueueConsumer<T> implements Consumer<T> {
         return;
       }
       const address = this.#replyAddress(delivery);
-      // Past its expiry (the request's timeout) nobody waits for the reply: its queue may be gone.
-      if (address && !(Number(delivery.headers[HeaderNames.expiresAt]) < Date.now())) {
+      // No reply for a request the handler failed itself (message.nack()), and none past its expiry
+      // (the request's timeout): nobody waits for it any more, and its queue may be gone.
+      const failedByHandler = running.outcome !== undefined && running.outcome.kind !== 'acked';
+      if (address && !failedByHandler && !(Number(delivery.headers[HeaderNames.expiresAt]) < Date.now())) {
         let reply;
         try {
           reply = replyMessage(address, { value: result });

@@ -94,6 +94,23 @@ export function requestTests({ test, client, fresh, T, capabilities }: ContractC
     },
   );
 
+  test(
+    'a request the handler nacks is not answered; the retry that succeeds answers it',
+    needs('requestReply', 'redelivery'),
+    async (ctx) => {
+      const mq = await client(ctx);
+      const queue = mq.queue<string>(fresh('nacked'));
+      await queue.consumer({ group: 'g', retry: { initialDelayMs: 10, maxDelayMs: 10 } }).run(async (m) => {
+        if (m.attempt === 1) {
+          await m.nack(new Error('not yet'));
+          return 'from the nacked attempt';
+        }
+        return `answered on attempt ${m.attempt}`;
+      });
+      await expect(queue.request('x', { timeoutMs: T })).resolves.toBe('answered on attempt 2');
+    },
+  );
+
   test('close fails what waits with ClosedError and leaves no reply consumer behind', carriesReplies, async (ctx) => {
     const mq = await client(ctx);
     const observer = await client(ctx);
