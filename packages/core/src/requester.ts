@@ -55,8 +55,16 @@ export class Requester {
     }
     this.#assertOpen();
     if (!this.#subscribed) {
-      this.#consumer = this.#host.replyConsumer(this.queue, group);
-      this.#subscribed = this.#consumer.run((reply) => this.#settle(reply));
+      const consumer = this.#host.replyConsumer(this.queue, group);
+      this.#consumer = consumer;
+      // A subscription that failed (the broker down, say) is tried again by the next request.
+      this.#subscribed = consumer
+        .run((reply) => this.#settle(reply))
+        .catch(async (error: unknown) => {
+          this.#subscribed = undefined;
+          await consumer.close();
+          throw error;
+        });
     }
     await this.#subscribed;
     const correlationId = randomUUID();
