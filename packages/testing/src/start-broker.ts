@@ -36,7 +36,13 @@ export async function startBroker(backend: BrokerKind, options: StartBrokerOptio
   let container: StartedTestContainer;
   try {
     container = await plan.container
-      .withLogConsumer((stream) => stream.on('data', (line: Buffer | string) => logs.push(String(line))))
+      .withLogConsumer((stream) =>
+        stream.on('data', (chunk: Buffer | string) => {
+          // Only the tail is ever shown: a broker that runs for a whole test suite logs a lot.
+          logs.push(String(chunk));
+          if (logs.length > 400) logs.splice(0, 200);
+        }),
+      )
       .withStartupTimeout(options.startupTimeoutMs ?? 180_000)
       .start();
   } catch (error) {
