@@ -130,9 +130,11 @@ export class NatsTransport implements Transport {
         await publish();
         return;
       } catch (error) {
+        // A server that just restarted answers before JetStream is up: nats.js then says "jetstream
+        // is not enabled", with the "no responders" underneath.
+        const said = `${String((error as Error)?.message)} ${String(((error as Error)?.cause as Error | undefined)?.message)}`;
         const transient =
-          /timeout|no responders|disconnect|reconnect|closed|503/i.test(String((error as Error)?.message)) &&
-          !this.#closed;
+          /timeout|no responders|jetstream is not enabled|disconnect|reconnect|closed|503/i.test(said) && !this.#closed;
         if (!transient)
           throw new PublishError(
             `NATS did not store a message for "${queue}": ${String((error as Error)?.message ?? error)}`,
