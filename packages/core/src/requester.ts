@@ -73,11 +73,24 @@ export class Requester {
     // may still be handled): a consumer that gets it any later never runs it.
     const deadline = Date.now() + timeoutMs;
     const reply = new Promise<R>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      // A timer may fire a millisecond early by the wall clock the expiry is written in: give up
+      // only once the deadline has passed by that clock too, so the request is expired by then.
+      const expire = () => {
+        const left = deadline - Date.now();
+        if (left > 0) {
+          const pending = this.#pending.get(correlationId);
+          if (pending) this.#pending.set(correlationId, { ...pending, timer: setTimeout(expire, left) });
+          return;
+        }
         this.#pending.delete(correlationId);
         reject(new RequestTimeoutError(queue, timeoutMs));
-      }, timeoutMs);
-      this.#pending.set(correlationId, { queue, resolve: resolve as (value: unknown) => void, reject, timer });
+      };
+      this.#pending.set(correlationId, {
+        queue,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        timer: setTimeout(expire, timeoutMs),
+      });
     });
     // Close may reject it while the send is still out, before the caller holds it.
     reply.catch(() => undefined);
